@@ -1,0 +1,1 @@
+"""The groupcast gateway process."""

@@ -1,0 +1,37 @@
+"""The in-process bus of a single node."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+from . import MessageHandler
+
+__all__ = ["LocalBus"]
+
+
+class LocalBus:
+    def __init__(self) -> None:
+        self._channels: set[str] = set()
+        self._handler: MessageHandler | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def start(self, on_message: MessageHandler) -> None:
+        self._handler = on_message
+        self._loop = asyncio.get_running_loop()
+
+    async def close(self) -> None:
+        self._channels.clear()
+        self._handler = None
+
+    async def publish(self, channel: str, payload: bytes) -> None:
+        # Delivered on the next loop iteration, as a network bus would: the publisher
+        # finishes its own step before any subscriber runs.
+        if channel in self._channels and self._handler is not None and self._loop is not None:
+            self._loop.call_soon(self._handler, channel, payload)
+
+    async def subscribe(self, channels: Iterable[str]) -> None:
+        self._channels.update(channels)
+
+    async def unsubscribe(self, channels: Iterable[str]) -> None:
+        self._channels.difference_update(channels)

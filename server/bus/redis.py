@@ -1,0 +1,86 @@
+"""The Redis bus: sharded pub/sub (SPUBLISH / SSUBSCRIBE, Redis >= 7).
+
+Sharded channels are routed by slot like keys, so on a Redis Cluster a channel's
+traffic stays on one shard instead of being broadcast to all of them. One connection per
+node carries all its subscriptions; a reader task hands each message to the node.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from . import MessageHandler
+
+__all__ = ["RedisBus"]
+
+log = logging.getLogger("groupcast.bus")
+
+
+class RedisBus:
+    def __init__(self, url: str, prefix: str) -> None:
+        self._prefix = prefix
+        self._redis: aioredis.Redis = aioredis.from_url(url)
+        self._pubsub = self._redis.pubsub()
+        self._handler: MessageHandler | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._confirmations: dict[bytes, asyncio.Future[None]] = {}
+        self._has_subscriptions = asyncio.Event()
+
+    async def start(self, on_message: MessageHandler) -> None:
+        self._handler = on_message
+        await self._redis.ping()
+        self._reader = asyncio.create_task(self._read(), name="groupcast-bus-reader")
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            await asyncio.gather(self._reader, return_exceptions=True)
+        await self._pubsub.aclose()
+        await self._redis.aclose()
+
+    async def publish(self, channel: str, payload: bytes) -> None:
+        await self._redis.spublish(self._prefix + channel, payload)
+
+    async def subscribe(self, channels: Iterable[str]) -> None:
+        names = [(self._prefix + c).encode() for c in channels]
+        if not names:
+            return
+        loop = asyncio.get_running_loop()
+        waits = [self._confirmations.setdefault(n, loop.create_future()) for n in names]
+        await self._pubsub.ssubscribe(*names)
+        self._has_subscriptions.set()
+        await asyncio.gather(*waits)
+
+    async def unsubscribe(self, channels: Iterable[str]) -> None:
+        names = [self._prefix + c for c in channels]
+        if names:
+            await self._pubsub.sunsubscribe(*names)
+
+    async def _read(self) -> None:
+        strip = len(self._prefix)
+        while True:
+            await self._has_subscriptions.wait()
+            try:
+                message = await self._pubsub.get_message(timeout=1.0)
+            except RedisConnectionError:
+                log.warning("bus connection lost; redis-py resubscribes on reconnect")
+                await asyncio.sleep(0.5)
+                continue
+            if message is None:
+                continue
+            kind = message["type"]
+            if kind == "smessage":
+                assert self._handler is not None
+                try:
+                    self._handler(message["channel"][strip:].decode(), message["data"])
+                except Exception:
+                    log.exception("bus message handler failed")
+            elif kind == "ssubscribe":
+                waiter = self._confirmations.pop(message["channel"], None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(None)

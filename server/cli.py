@@ -1,0 +1,63 @@
+"""``groupcast serve`` and ``groupcast usersig``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from protocol import usersig
+
+from .config import load_config, resolve_secret
+
+__all__ = ["main"]
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .app import GatewayServer, GroupcastApp, uvicorn_config
+
+    config = load_config(
+        host=args.host, port=args.port, data_dir=args.data_dir, redis_url=args.redis_url, log_level=args.log_level
+    )
+    logging.basicConfig(level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if config.redis_url and not config.secret_key:
+        print(
+            "groupcast: warning: no GROUPCAST_SECRET_KEY with Redis; every node needs the same key",
+            file=sys.stderr,
+        )
+    resolve_secret(config, announce=True)
+    app = GroupcastApp(config)
+    GatewayServer(uvicorn_config(app, config)).run()
+    return 0
+
+
+def _usersig(args: argparse.Namespace) -> int:
+    config = load_config(data_dir=args.data_dir)
+    print(usersig.sign(resolve_secret(config, announce=True), config.sdkappid, args.user, args.expire))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="groupcast", description="Real-time group messaging server.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run a gateway node")
+    serve.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="TCP port (default 8080)")
+    serve.add_argument("--data-dir", help="embedded store and generated secrets (default ./groupcast-data)")
+    serve.add_argument("--redis-url", help="redis://host:port/db: state and fan-out in Redis")
+    serve.add_argument("--log-level", help="critical, error, warning, info, debug")
+    serve.set_defaults(run=_serve)
+
+    sig = sub.add_parser("usersig", help="print a UserSig for a user")
+    sig.add_argument("user")
+    sig.add_argument("--expire", type=int, default=usersig.DEFAULT_EXPIRE, help="validity in seconds (default 180 days)")
+    sig.add_argument("--data-dir", help="where the generated secret is kept (default ./groupcast-data)")
+    sig.set_defaults(run=_usersig)
+
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,119 @@
+"""Configuration: one struct, filled from defaults < environment < command-line flags.
+
+``SETTINGS`` is the single table of what can be configured: the README's configuration
+table is generated from it (``python -m server.config``) and a test keeps them equal.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+__all__ = ["SETTINGS", "Config", "Setting", "load_config", "resolve_secret"]
+
+
+class Config(msgspec.Struct, kw_only=True):
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: str = "groupcast-data"
+    redis_url: str = ""
+    redis_prefix: str = "gc:"
+    sdkappid: int = 1400000000
+    secret_key: str = ""
+    admin_identifier: str = "administrator"
+    max_devices_per_user: int = 8
+    heartbeat_interval: int = 25
+    idle_timeout: int = 75
+    login_timeout: int = 10
+    max_frame_bytes: int = 65536
+    rate_limit: float = 50.0
+    rate_burst: int = 100
+    send_buffer_bytes: int = 4 * 1024 * 1024
+    log_level: str = "info"
+
+
+@dataclass(frozen=True)
+class Setting:
+    field: str
+    env: str
+    flag: str | None
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("host", "GROUPCAST_HOST", "--host", "Interface to listen on."),
+    Setting("port", "GROUPCAST_PORT", "--port", "TCP port for `/ws`, `/v4`, `/console`, `/healthz`, `/metrics`."),
+    Setting("data_dir", "GROUPCAST_DATA_DIR", "--data-dir", "Where the embedded store and generated secrets live."),
+    Setting("redis_url", "GROUPCAST_REDIS_URL", "--redis-url", "Use Redis for state and fan-out (`redis://host:6379/0`); empty = embedded SQLite + in-process bus."),
+    Setting("redis_prefix", "GROUPCAST_REDIS_PREFIX", None, "Prefix of every Redis key and channel (several deployments can share one Redis)."),
+    Setting("sdkappid", "GROUPCAST_SDKAPPID", None, "The app ID (integer) that UserSigs must carry."),
+    Setting("secret_key", "GROUPCAST_SECRET_KEY", None, "Key that signs UserSigs. Empty: generated on first start into `<data-dir>/secret.key` (mode 0600). Give every node of a Redis deployment the same key."),
+    Setting("admin_identifier", "GROUPCAST_ADMIN_IDENTIFIER", None, "The app admin account (REST API, console)."),
+    Setting("max_devices_per_user", "GROUPCAST_MAX_DEVICES_PER_USER", None, "Devices one user may have online at once, across all nodes."),
+    Setting("heartbeat_interval", "GROUPCAST_HEARTBEAT_INTERVAL", None, "Seconds between client heartbeats (told to the client at login)."),
+    Setting("idle_timeout", "GROUPCAST_IDLE_TIMEOUT", None, "Seconds without any client frame before the session is closed (4001)."),
+    Setting("login_timeout", "GROUPCAST_LOGIN_TIMEOUT", None, "Seconds a new connection has to log in before it is closed (4000)."),
+    Setting("max_frame_bytes", "GROUPCAST_MAX_FRAME_BYTES", None, "Largest client frame; bigger ones close the session (1009)."),
+    Setting("rate_limit", "GROUPCAST_RATE_LIMIT", None, "Sustained client frames per second per session; floods close it (4002)."),
+    Setting("rate_burst", "GROUPCAST_RATE_BURST", None, "Frames a session may send in a burst above the sustained rate."),
+    Setting("send_buffer_bytes", "GROUPCAST_SEND_BUFFER_BYTES", None, "Outgoing bytes buffered per connection before a slow consumer is closed (4003)."),
+    Setting("log_level", "GROUPCAST_LOG_LEVEL", "--log-level", "critical, error, warning, info or debug."),
+)
+
+
+def load_config(environ: dict[str, str] | None = None, **flags: Any) -> Config:
+    """Defaults, then ``GROUPCAST_*`` variables, then flags that are not None."""
+    env = os.environ if environ is None else environ
+    types = {f.name: f.type for f in msgspec.structs.fields(Config)}
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        if setting.env in env:
+            raw = env[setting.env]
+            try:
+                values[setting.field] = msgspec.convert(raw, types[setting.field], strict=False)
+            except msgspec.ValidationError:
+                raise SystemExit(f"{setting.env}={raw!r} is not a valid {types[setting.field].__name__}") from None
+    values.update({k: v for k, v in flags.items() if v is not None})
+    return Config(**values)
+
+
+def resolve_secret(config: Config, *, announce: bool = False) -> str:
+    """The configured secret, or the one kept in the data dir (generated on first use)."""
+    if config.secret_key:
+        return config.secret_key
+    path = Path(config.data_dir) / "secret.key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key + "\n")
+    if announce:
+        print(
+            f"groupcast: generated a secret key in {path} (mode 0600).\n"
+            f"  Get a UserSig for a user with:  groupcast usersig alice --data-dir {config.data_dir}",
+            file=sys.stderr,
+        )
+    return key
+
+
+def markdown_table() -> str:
+    """The README's configuration table."""
+    defaults = Config()
+    rows = ["| Variable | Flag | Default | Meaning |", "|---|---|---|---|"]
+    for s in SETTINGS:
+        default = getattr(defaults, s.field)
+        shown = f"`{default}`" if default != "" else "(empty)"
+        rows.append(f"| `{s.env}` | {f'`{s.flag}`' if s.flag else ''} | {shown} | {s.help} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

@@ -1,0 +1,1 @@
+"""groupcast gateway sessions: login, frames, fan-out writes."""

@@ -1,0 +1,70 @@
+"""A gateway node: the store, the bus and this process's sessions, wired together."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Coroutine
+from typing import Any
+
+from protocol.errors import CloseCode
+
+from .bus import Bus, open_bus
+from .config import Config, resolve_secret
+from .gateway.presence import Presence
+from .gateway.registry import Registry
+from .gateway.router import Router
+from .store import Store, open_store
+
+__all__ = ["Node"]
+
+log = logging.getLogger("groupcast")
+
+
+class Node:
+    def __init__(self, config: Config, store: Store | None = None, bus: Bus | None = None) -> None:
+        self.config = config
+        self.node_id = f"{socket.gethostname()}:{os.getpid()}:{id(self) & 0xFFFF:x}"
+        self.secret = resolve_secret(config)
+        self.store: Store = store or open_store(config)
+        self.bus: Bus = bus or open_bus(config)
+        self.registry = Registry()
+        self.router = Router(self.bus, self.registry)
+        self.presence = Presence(self)
+        self.accepting = False
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._sweeper: asyncio.Task[None] | None = None
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run a background coroutine, keeping a reference until it ends."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def start(self) -> None:
+        await self.store.start()
+        await self.bus.start(self.router.on_message)
+        self._sweeper = asyncio.create_task(self.registry.sweep_forever(self), name="groupcast-sweeper")
+        self.accepting = True
+        backend = "redis" if self.config.redis_url else "embedded sqlite"
+        log.info("node %s ready (%s, SDKAppID %d)", self.node_id, backend, self.config.sdkappid)
+
+    async def going_away(self) -> None:
+        """Stop taking sessions and close the open ones with 1001 (going away)."""
+        self.accepting = False
+        sessions = list(self.registry.sessions)
+        await asyncio.gather(*(s.close(CloseCode.GOING_AWAY, "server shutting down") for s in sessions))
+
+    async def stop(self) -> None:
+        """Flush and disconnect; sessions must be gone (see :meth:`going_away`)."""
+        self.accepting = False
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.bus.close()
+        await self.store.close()
+        log.info("node %s stopped; store flushed", self.node_id)
