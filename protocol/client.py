@@ -65,7 +65,9 @@ class Client:
         self.user_id = user_id
         self.user_sig = user_sig
         self.device_id = device_id
-        self._login = Login(sdk_app_id=sdk_app_id, user_id=user_id, user_sig=user_sig, device_id=device_id, platform=platform)
+        self._login = Login(
+            sdk_app_id=sdk_app_id, user_id=user_id, user_sig=user_sig, device_id=device_id, platform=platform
+        )
         self.codec: Codec = MSGPACK if msgpack else JSON
         self.reconnect = reconnect
         self.heartbeat_enabled = heartbeat
@@ -145,7 +147,11 @@ class Client:
                 heartbeat.cancel()
             self._connected.clear()
             self._fail_pending()
-            if self._closing or not self.reconnect or (self.close_code is not None and not should_reconnect(self.close_code)):
+            if (
+                self._closing
+                or not self.reconnect
+                or (self.close_code is not None and not should_reconnect(self.close_code))
+            ):
                 return
             while not self._closing:
                 delay = min(30.0, 0.2 * 2**attempt) * (0.5 + random.random() / 2)
@@ -153,7 +159,7 @@ class Client:
                 await asyncio.sleep(delay)
                 try:
                     await self._open()
-                except (OSError, ConnectionClosed, ConnectionLost, asyncio.TimeoutError) as exc:
+                except (TimeoutError, OSError, ConnectionClosed, ConnectionLost) as exc:
                     log.info("reconnect failed: %s", exc)
                     continue
                 except RequestError as exc:
@@ -184,8 +190,9 @@ class Client:
         except ConnectionClosed:
             pass
         finally:
-            if ws.close_rcvd is not None:
-                self.close_code, self.close_reason = ws.close_rcvd.code, ws.close_rcvd.reason
+            received = ws.protocol.close_rcvd
+            if received is not None:
+                self.close_code, self.close_reason = received.code, received.reason
             else:
                 self.close_code, self.close_reason = 1006, "connection lost"
             self._fail_pending()

@@ -27,6 +27,7 @@ from .errors import ErrorCode, GroupcastError
 __all__ = ["DEFAULT_EXPIRE", "UserSig", "sign", "verify"]
 
 DEFAULT_EXPIRE = 180 * 86400
+_MAX_JSON_BYTES = 16 * 1024  # a real token's JSON is about 200 bytes
 _TO_URL = str.maketrans("+/=", "*-_")
 _FROM_URL = str.maketrans("*-_", "+/=")
 
@@ -48,17 +49,12 @@ class UserSig:
 
 
 def _signature(secret: str, identifier: str, sdkappid: int, issued: int, expire: int) -> bytes:
-    content = (
-        f"TLS.identifier:{identifier}\nTLS.sdkappid:{sdkappid}\n"
-        f"TLS.time:{issued}\nTLS.expire:{expire}\n"
-    )
+    content = f"TLS.identifier:{identifier}\nTLS.sdkappid:{sdkappid}\nTLS.time:{issued}\nTLS.expire:{expire}\n"
     digest = hmac.new(secret.encode(), content.encode(), hashlib.sha256).digest()
     return base64.b64encode(digest)
 
 
-def sign(
-    secret: str, sdkappid: int, identifier: str, expire: int = DEFAULT_EXPIRE, now: int | None = None
-) -> str:
+def sign(secret: str, sdkappid: int, identifier: str, expire: int = DEFAULT_EXPIRE, now: int | None = None) -> str:
     """Make a UserSig for ``identifier``, valid ``expire`` seconds from ``now``."""
     issued = int(time.time()) if now is None else now
     body = {
@@ -75,9 +71,15 @@ def sign(
 
 def _decode(token: str) -> dict[str, object]:
     try:
-        raw = zlib.decompress(base64.b64decode(token.translate(_FROM_URL), validate=True))
+        inflater = zlib.decompressobj()
+        # Bounded: the token is unauthenticated input, and a few kilobytes of it could
+        # otherwise inflate to gigabytes.
+        raw = inflater.decompress(base64.b64decode(token.translate(_FROM_URL), validate=True), _MAX_JSON_BYTES)
+        if inflater.unconsumed_tail or not inflater.eof:
+            raise ValueError(f"not one complete zlib stream of at most {_MAX_JSON_BYTES} bytes")
         body = json.loads(raw)
-    except (binascii.Error, ValueError, zlib.error) as exc:
+    except (binascii.Error, ValueError, zlib.error, RecursionError) as exc:
+        # RecursionError: deeply nested JSON ("[[[[...") exhausts the parser's stack
         raise GroupcastError(ErrorCode.USERSIG_MALFORMED, f"UserSig cannot be decoded: {exc}") from None
     if not isinstance(body, dict):
         raise GroupcastError(ErrorCode.USERSIG_MALFORMED, "UserSig content is not a JSON object")
@@ -96,8 +98,9 @@ def verify(secret: str, sdkappid: int, identifier: str, token: str, now: int | N
     """Check ``token`` for ``identifier`` of app ``sdkappid``; raise :class:`GroupcastError`.
 
     The checks run in the order of Tencent's own verifier, so each failure has one code:
-    empty 70002, undecodable 70003, other app 70014, other user 70013, expired 70001,
-    bad signature 70009.
+    empty 70002; undecodable, over 16 KiB inflated, not version 2.0, a field missing or
+    of the wrong type, or a userbuf 70003; other app 70014, other user 70013, expired
+    70001, bad signature 70009.
     """
     if not token:
         raise GroupcastError(ErrorCode.USERSIG_EMPTY)

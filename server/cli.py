@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 
 from protocol import usersig
@@ -27,14 +28,31 @@ def _serve(args: argparse.Namespace) -> int:
         )
     resolve_secret(config, announce=True)
     app = GroupcastApp(config)
+    # uvicorn handles SIGINT and SIGTERM itself (sessions get 1001, the store is flushed),
+    # then re-raises the signal under the handler it found, so that the process would die
+    # of it (status -15, or a KeyboardInterrupt traceback). A graceful stop is a success:
+    # leave a handler that ignores that replay, and exit 0.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _stopped)
     GatewayServer(uvicorn_config(app, config)).run()
     return 0
+
+
+def _stopped(signum: int, frame: object) -> None:
+    """The signal uvicorn replays after its graceful shutdown: nothing left to do."""
 
 
 def _usersig(args: argparse.Namespace) -> int:
     config = load_config(data_dir=args.data_dir)
     print(usersig.sign(resolve_secret(config, announce=True), config.sdkappid, args.user, args.expire))
     return 0
+
+
+def _seconds(text: str) -> int:
+    """A positive number of seconds (argparse ``type``)."""
+    if not text.isdigit() or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
 
     sig = sub.add_parser("usersig", help="print a UserSig for a user")
     sig.add_argument("user")
-    sig.add_argument("--expire", type=int, default=usersig.DEFAULT_EXPIRE, help="validity in seconds (default 180 days)")
+    sig.add_argument(
+        "--expire", type=_seconds, default=usersig.DEFAULT_EXPIRE, help="validity in seconds (default 180 days)"
+    )
     sig.add_argument("--data-dir", help="where the generated secret is kept (default ./groupcast-data)")
     sig.set_defaults(run=_usersig)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,9 @@ class Config(msgspec.Struct, kw_only=True):
     log_level: str = "info"
 
 
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
 @dataclass(frozen=True)
 class Setting:
     field: str
@@ -50,25 +54,78 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "GROUPCAST_HOST", "--host", "Interface to listen on."),
     Setting("port", "GROUPCAST_PORT", "--port", "TCP port for `/ws`, `/v4`, `/console`, `/healthz`, `/metrics`."),
     Setting("data_dir", "GROUPCAST_DATA_DIR", "--data-dir", "Where the embedded store and generated secrets live."),
-    Setting("redis_url", "GROUPCAST_REDIS_URL", "--redis-url", "Use Redis for state and fan-out (`redis://host:6379/0`); empty = embedded SQLite + in-process bus."),
-    Setting("redis_prefix", "GROUPCAST_REDIS_PREFIX", None, "Prefix of every Redis key and channel (several deployments can share one Redis)."),
+    Setting(
+        "redis_url",
+        "GROUPCAST_REDIS_URL",
+        "--redis-url",
+        "Use Redis for state and fan-out (`redis://host:6379/0`); empty = embedded SQLite + in-process bus.",
+    ),
+    Setting(
+        "redis_prefix",
+        "GROUPCAST_REDIS_PREFIX",
+        None,
+        "Prefix of every Redis key and channel (several deployments can share one Redis).",
+    ),
     Setting("sdkappid", "GROUPCAST_SDKAPPID", None, "The app ID (integer) that UserSigs must carry."),
-    Setting("secret_key", "GROUPCAST_SECRET_KEY", None, "Key that signs UserSigs. Empty: generated on first start into `<data-dir>/secret.key` (mode 0600). Give every node of a Redis deployment the same key."),
+    Setting(
+        "secret_key",
+        "GROUPCAST_SECRET_KEY",
+        None,
+        "Key that signs UserSigs. Empty: generated on first start into `<data-dir>/secret.key` (mode 0600). Give every node of a Redis deployment the same key.",
+    ),
     Setting("admin_identifier", "GROUPCAST_ADMIN_IDENTIFIER", None, "The app admin account (REST API, console)."),
-    Setting("max_devices_per_user", "GROUPCAST_MAX_DEVICES_PER_USER", None, "Devices one user may have online at once, across all nodes."),
-    Setting("heartbeat_interval", "GROUPCAST_HEARTBEAT_INTERVAL", None, "Seconds between client heartbeats (told to the client at login)."),
-    Setting("idle_timeout", "GROUPCAST_IDLE_TIMEOUT", None, "Seconds without any client frame before the session is closed (4001)."),
-    Setting("login_timeout", "GROUPCAST_LOGIN_TIMEOUT", None, "Seconds a new connection has to log in before it is closed (4000)."),
-    Setting("max_frame_bytes", "GROUPCAST_MAX_FRAME_BYTES", None, "Largest client frame; bigger ones close the session (1009)."),
-    Setting("rate_limit", "GROUPCAST_RATE_LIMIT", None, "Sustained client frames per second per session; floods close it (4002)."),
-    Setting("rate_burst", "GROUPCAST_RATE_BURST", None, "Frames a session may send in a burst above the sustained rate."),
-    Setting("send_buffer_bytes", "GROUPCAST_SEND_BUFFER_BYTES", None, "Outgoing bytes buffered per connection before a slow consumer is closed (4003)."),
+    Setting(
+        "max_devices_per_user",
+        "GROUPCAST_MAX_DEVICES_PER_USER",
+        None,
+        "Devices one user may have online at once, across all nodes.",
+    ),
+    Setting(
+        "heartbeat_interval",
+        "GROUPCAST_HEARTBEAT_INTERVAL",
+        None,
+        "Seconds between client heartbeats (told to the client at login).",
+    ),
+    Setting(
+        "idle_timeout",
+        "GROUPCAST_IDLE_TIMEOUT",
+        None,
+        "Seconds without any client frame before the session is closed (4001).",
+    ),
+    Setting(
+        "login_timeout",
+        "GROUPCAST_LOGIN_TIMEOUT",
+        None,
+        "Seconds a new connection has to log in before it is closed (4000).",
+    ),
+    Setting(
+        "max_frame_bytes",
+        "GROUPCAST_MAX_FRAME_BYTES",
+        None,
+        "Largest client frame; bigger ones close the session (1009).",
+    ),
+    Setting(
+        "rate_limit",
+        "GROUPCAST_RATE_LIMIT",
+        None,
+        "Sustained client frames per second per session; floods close it (4002).",
+    ),
+    Setting(
+        "rate_burst", "GROUPCAST_RATE_BURST", None, "Frames a session may send in a burst above the sustained rate."
+    ),
+    Setting(
+        "send_buffer_bytes",
+        "GROUPCAST_SEND_BUFFER_BYTES",
+        None,
+        "Outgoing bytes buffered per connection before a slow consumer is closed (4003).",
+    ),
     Setting("log_level", "GROUPCAST_LOG_LEVEL", "--log-level", "critical, error, warning, info or debug."),
 )
 
 
 def load_config(environ: dict[str, str] | None = None, **flags: Any) -> Config:
-    """Defaults, then ``GROUPCAST_*`` variables, then flags that are not None."""
+    """Defaults, then ``GROUPCAST_*`` variables, then flags that are not None.
+    Exits with a message naming the bad value when one does not parse."""
     env = os.environ if environ is None else environ
     types = {f.name: f.type for f in msgspec.structs.fields(Config)}
     values: dict[str, Any] = {}
@@ -80,27 +137,43 @@ def load_config(environ: dict[str, str] | None = None, **flags: Any) -> Config:
             except msgspec.ValidationError:
                 raise SystemExit(f"{setting.env}={raw!r} is not a valid {types[setting.field].__name__}") from None
     values.update({k: v for k, v in flags.items() if v is not None})
-    return Config(**values)
+    config = Config(**values)
+    if config.log_level.lower() not in LOG_LEVELS:
+        raise SystemExit(f"log level {config.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
+    return config
 
 
 def resolve_secret(config: Config, *, announce: bool = False) -> str:
-    """The configured secret, or the one kept in the data dir (generated on first use)."""
+    """The configured secret, or the one kept in ``<data-dir>/secret.key``, generated
+    (mode 0600) on first use. Exits with a message if that file is empty."""
     if config.secret_key:
         return config.secret_key
     path = Path(config.data_dir) / "secret.key"
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(key + "\n")
-    if announce:
-        print(
-            f"groupcast: generated a secret key in {path} (mode 0600).\n"
-            f"  Get a UserSig for a user with:  groupcast usersig alice --data-dir {config.data_dir}",
-            file=sys.stderr,
-        )
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written aside, then linked into place: a crash never leaves a partial key, and
+        # of two first starts at once (a node and `groupcast usersig`) one key wins.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret.key.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process was first: use its key
+        else:
+            if announce:
+                print(
+                    f"groupcast: generated a secret key in {path} (mode 0600).\n"
+                    f"  Get a UserSig for a user with:  groupcast usersig alice --data-dir {config.data_dir}",
+                    file=sys.stderr,
+                )
+        finally:
+            os.unlink(tmp)
+    key = path.read_text().strip()
+    if not key:
+        raise SystemExit(f"groupcast: {path} is empty: delete it to generate a new key, or set GROUPCAST_SECRET_KEY")
     return key
 
 

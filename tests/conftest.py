@@ -28,7 +28,7 @@ import pytest_asyncio
 from protocol import usersig
 from protocol.client import Client
 from server.app import GatewayServer, GroupcastApp, uvicorn_config
-from server.config import Config
+from server.config import SETTINGS, Config
 
 SLOWDOWN = float(os.environ.get("GROUPCAST_TEST_SLOWDOWN", "1"))
 SDKAPPID = 1400000001
@@ -225,16 +225,16 @@ class NodeProcess:
 
 
 def groupcast_env(config: Config, **extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        GROUPCAST_SDKAPPID=str(config.sdkappid),
-        GROUPCAST_LOG_LEVEL="info",
-        PYTHONUNBUFFERED="1",
-    )
-    if config.secret_key:
-        env["GROUPCAST_SECRET_KEY"] = config.secret_key
-    if config.redis_prefix:
-        env["GROUPCAST_REDIS_PREFIX"] = config.redis_prefix
+    """The environment of a `groupcast serve` child: every setting of ``config`` but the
+    ones passed as flags (port, data dir, Redis URL)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GROUPCAST_")}
+    for setting in SETTINGS:
+        if setting.flag in ("--port", "--data-dir", "--redis-url", "--host"):
+            continue
+        value = getattr(config, setting.field)
+        if value != "":
+            env[setting.env] = str(value)
+    env.update(GROUPCAST_LOG_LEVEL="info", PYTHONUNBUFFERED="1")
     env.update(extra)
     return env
 

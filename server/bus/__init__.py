@@ -4,7 +4,9 @@ A node subscribes to the channels of the users and groups it hosts, and nothing 
 ``publish`` reaches every node subscribed to the channel at that moment.
 
 Delivery is fire-and-forget, at most once, in publish order per channel: a node that is
-not subscribed (yet), or that dies, misses the event. Everything a client must not miss
+not subscribed (yet), or that dies, misses the event. Nothing from a channel is handed
+over once ``unsubscribe`` has returned. A handler that raises is logged, and delivery of
+later messages goes on. Everything a client must not miss
 is stored with a sequence number before it is published, and clients sync gaps.
 
 * :class:`~server.bus.local.LocalBus` (default): in-process, for one node.

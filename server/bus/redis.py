@@ -2,7 +2,8 @@
 
 Sharded channels are routed by slot like keys, so on a Redis Cluster a channel's
 traffic stays on one shard instead of being broadcast to all of them. One connection per
-node carries all its subscriptions; a reader task hands each message to the node.
+node carries all its subscriptions; a reader task hands each message to the node, unless
+the channel was unsubscribed meanwhile (so nothing arrives once ``unsubscribe`` returned).
 """
 
 from __future__ import annotations
@@ -20,15 +21,22 @@ __all__ = ["RedisBus"]
 
 log = logging.getLogger("groupcast.bus")
 
+_POOL_SIZE = 64
+
 
 class RedisBus:
     def __init__(self, url: str, prefix: str) -> None:
         self._prefix = prefix
-        self._redis: aioredis.Redis = aioredis.from_url(url)
+        # A blocking pool: past its size, publishers wait for a free connection instead
+        # of failing (redis-py's default pool raises MaxConnectionsError at 100).
+        self._redis = aioredis.Redis.from_pool(
+            aioredis.BlockingConnectionPool.from_url(url, max_connections=_POOL_SIZE)
+        )
         self._pubsub = self._redis.pubsub()
         self._handler: MessageHandler | None = None
         self._reader: asyncio.Task[None] | None = None
         self._confirmations: dict[bytes, asyncio.Future[None]] = {}
+        self._channels: set[bytes] = set()  # prefixed names, as Redis sends them back
         self._has_subscriptions = asyncio.Event()
 
     async def start(self, on_message: MessageHandler) -> None:
@@ -40,7 +48,7 @@ class RedisBus:
         if self._reader is not None:
             self._reader.cancel()
             await asyncio.gather(self._reader, return_exceptions=True)
-        await self._pubsub.aclose()
+        await self._pubsub.aclose()  # type: ignore[no-untyped-call]
         await self._redis.aclose()
 
     async def publish(self, channel: str, payload: bytes) -> None:
@@ -52,17 +60,19 @@ class RedisBus:
             return
         loop = asyncio.get_running_loop()
         waits = [self._confirmations.setdefault(n, loop.create_future()) for n in names]
+        self._channels.update(names)
         await self._pubsub.ssubscribe(*names)
         self._has_subscriptions.set()
         await asyncio.gather(*waits)
 
     async def unsubscribe(self, channels: Iterable[str]) -> None:
-        names = [self._prefix + c for c in channels]
+        names = [(self._prefix + c).encode() for c in channels]
         if names:
+            self._channels.difference_update(names)
             await self._pubsub.sunsubscribe(*names)
 
     async def _read(self) -> None:
-        strip = len(self._prefix)
+        strip = len(self._prefix.encode())
         while True:
             await self._has_subscriptions.wait()
             try:
@@ -75,6 +85,8 @@ class RedisBus:
                 continue
             kind = message["type"]
             if kind == "smessage":
+                if message["channel"] not in self._channels:
+                    continue
                 assert self._handler is not None
                 try:
                     self._handler(message["channel"][strip:].decode(), message["data"])

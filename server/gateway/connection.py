@@ -58,7 +58,7 @@ class Connection:
         if not isinstance(protocol, WebSocketsSansIOProtocol):
             raise RuntimeError(
                 "the groupcast gateway runs under uvicorn with ws='websockets-sansio' "
-                "(groupcast serve does this); got ASGI send %r" % (send,)
+                f"(groupcast serve does this); got ASGI send {send!r}"
             )
         self._protocol = protocol
         self._transport = protocol.transport

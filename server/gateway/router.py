@@ -40,7 +40,7 @@ PushUnion = Union[PUSH_TYPES]  # type: ignore[valid-type]
 class ToUser(msgspec.Struct, tag="user", array_like=True, gc=False):
     """Push ``push`` to every device of the channel's user, except one session."""
 
-    push: PushUnion  # type: ignore[valid-type]
+    push: PushUnion
     except_session: str = ""
 
 
@@ -127,4 +127,4 @@ class Router:
         else:
             for session in list(self._registry.of_user(user_id)):
                 if envelope.device_id in ("", session.device_id) and session.id != envelope.keep_session:
-                    session.close_soon(envelope.code, envelope.reason)  # type: ignore[arg-type]
+                    session.close_soon(envelope.code, envelope.reason)

@@ -54,9 +54,7 @@ class Store(Protocol):
 
     # -- presence ---------------------------------------------------------------------
 
-    async def claim_device(
-        self, user_id: str, device: DeviceRecord, limit: int, now: float
-    ) -> list[DeviceRecord]:
+    async def claim_device(self, user_id: str, device: DeviceRecord, limit: int, now: float) -> list[DeviceRecord]:
         """Register ``device`` as online; return the user's other online devices.
 
         A device ID that is already online is taken over (the caller closes the old
@@ -68,7 +66,8 @@ class Store(Protocol):
         """Forget the device, unless another session has taken it over since."""
 
     async def refresh_devices(self, devices: Sequence[tuple[str, DeviceRecord]]) -> None:
-        """Extend the given ``(user_id, device)`` entries to their new ``expires_at``."""
+        """Extend the given ``(user_id, device)`` entries to their new ``expires_at``,
+        where the entry is still held by the same session (others are left alone)."""
 
     async def online_devices(self, user_id: str, now: float) -> list[DeviceRecord]:
         """The user's devices whose entry has not expired."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import msgspec
 import redis.asyncio as aioredis
@@ -24,6 +25,17 @@ from protocol.errors import ErrorCode, GroupcastError
 from .records import Account, DeviceRecord
 
 __all__ = ["RedisStore"]
+
+# One account, atomically in its slot: create with empty profile fields if missing, then
+# set the given ones (an empty ARGV means "keep").
+_IMPORT_ACCOUNT = """
+redis.call('HSETNX', KEYS[1], 'created_at', ARGV[1])
+redis.call('HSETNX', KEYS[1], 'nick', '')
+redis.call('HSETNX', KEYS[1], 'face_url', '')
+if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'nick', ARGV[3]) end
+if ARGV[4] == '1' then redis.call('HSET', KEYS[1], 'face_url', ARGV[5]) end
+return 0
+"""
 
 _CLAIM_DEVICE = """
 local all = redis.call('HGETALL', KEYS[1])
@@ -39,11 +51,13 @@ for i = 1, #all, 2 do
 end
 if #others >= tonumber(ARGV[3]) then return {0, others} end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[5])
+if redis.call('TTL', KEYS[1]) < tonumber(ARGV[5]) then redis.call('EXPIRE', KEYS[1], ARGV[5]) end
 return {1, others}
 """
 
-# Delete / refresh the entry only while it still belongs to the same session.
+# Delete / refresh the entry only while it still belongs to the same session. The key's
+# TTL only ever grows (to outlive its longest entry): a device with a short expiry must
+# not take the user's other devices with it.
 _RELEASE_DEVICE = """
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur and cjson.decode(cur).session_id == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
@@ -54,10 +68,12 @@ _REFRESH_DEVICE = """
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur and cjson.decode(cur).session_id == ARGV[2] then
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-  redis.call('EXPIRE', KEYS[1], ARGV[4])
+  if redis.call('TTL', KEYS[1]) < tonumber(ARGV[4]) then redis.call('EXPIRE', KEYS[1], ARGV[4]) end
 end
 return 0
 """
+
+_POOL_SIZE = 64
 
 _json = msgspec.json.Encoder()
 _device = msgspec.json.Decoder(DeviceRecord)
@@ -67,7 +83,10 @@ class RedisStore:
     def __init__(self, url: str, prefix: str) -> None:
         self._url = url
         self._prefix = prefix
-        self.redis: aioredis.Redis = aioredis.from_url(url)
+        # A blocking pool: past its size, callers wait for a free connection instead of
+        # failing (redis-py's default pool raises MaxConnectionsError at 100).
+        self.redis = aioredis.Redis.from_pool(aioredis.BlockingConnectionPool.from_url(url, max_connections=_POOL_SIZE))
+        self._import = self.redis.register_script(_IMPORT_ACCOUNT)
         self._claim = self.redis.register_script(_CLAIM_DEVICE)
         self._release = self.redis.register_script(_RELEASE_DEVICE)
         self._refresh = self.redis.register_script(_REFRESH_DEVICE)
@@ -84,30 +103,30 @@ class RedisStore:
     # -- accounts ---------------------------------------------------------------------
 
     async def import_accounts(self, accounts: Sequence[Account], now: int) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with self.redis.pipeline(transaction=False) as pipe:
             for a in accounts:
-                key = self.user_key(a.user_id, "account")
-                profile = {k: v for k, v in (("nick", a.nick), ("face_url", a.face_url)) if v is not None}
-                for field, empty in (("created_at", now), ("nick", ""), ("face_url", "")):
-                    pipe.hsetnx(key, field, empty)
-                if profile:
-                    pipe.hset(key, mapping=profile)
+                args: list[str | int] = [
+                    now,
+                    int(a.nick is not None),
+                    a.nick or "",
+                    int(a.face_url is not None),
+                    a.face_url or "",
+                ]
+                await self._import(keys=[self.user_key(a.user_id, "account")], args=args, client=pipe)
             await pipe.execute()
 
-    async def existing_accounts(self, user_ids: Sequence[str]) -> set[str]:
+    async def _per_account(self, user_ids: Sequence[str], command: str) -> dict[str, Any]:
+        """Run ``command`` on each distinct user's account key in one round trip."""
         ids = list(dict.fromkeys(user_ids))
         async with self.redis.pipeline(transaction=False) as pipe:
             for uid in ids:
-                pipe.exists(self.user_key(uid, "account"))
-            found = await pipe.execute()
-        return {uid for uid, n in zip(ids, found) if n}
+                pipe.execute_command(command, self.user_key(uid, "account"))
+            return dict(zip(ids, await pipe.execute(), strict=True))
+
+    async def existing_accounts(self, user_ids: Sequence[str]) -> set[str]:
+        return {uid for uid, n in (await self._per_account(user_ids, "EXISTS")).items() if n}
 
     async def get_accounts(self, user_ids: Sequence[str]) -> dict[str, Account]:
-        ids = list(dict.fromkeys(user_ids))
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for uid in ids:
-                pipe.hgetall(self.user_key(uid, "account"))
-            rows = await pipe.execute()
         return {
             uid: Account(
                 user_id=uid,
@@ -115,23 +134,16 @@ class RedisStore:
                 face_url=row[b"face_url"].decode(),
                 created_at=int(row[b"created_at"]),
             )
-            for uid, row in zip(ids, rows)
+            for uid, row in (await self._per_account(user_ids, "HGETALL")).items()
             if row
         }
 
     async def delete_accounts(self, user_ids: Sequence[str]) -> set[str]:
-        ids = list(dict.fromkeys(user_ids))
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for uid in ids:
-                pipe.delete(self.user_key(uid, "account"))
-            deleted = await pipe.execute()
-        return {uid for uid, n in zip(ids, deleted) if n}
+        return {uid for uid, n in (await self._per_account(user_ids, "DEL")).items() if n}
 
     # -- presence ---------------------------------------------------------------------
 
-    async def claim_device(
-        self, user_id: str, device: DeviceRecord, limit: int, now: float
-    ) -> list[DeviceRecord]:
+    async def claim_device(self, user_id: str, device: DeviceRecord, limit: int, now: float) -> list[DeviceRecord]:
         ttl = max(1, int(device.expires_at - now) + 1)
         ok, others = await self._claim(
             keys=[self.user_key(user_id, "devices")],

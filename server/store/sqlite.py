@@ -94,9 +94,7 @@ class SqliteStore:
 
     # -- presence (memory: one node) --------------------------------------------------
 
-    async def claim_device(
-        self, user_id: str, device: DeviceRecord, limit: int, now: float
-    ) -> list[DeviceRecord]:
+    async def claim_device(self, user_id: str, device: DeviceRecord, limit: int, now: float) -> list[DeviceRecord]:
         devices = self._devices.setdefault(user_id, {})
         others = [d for d in devices.values() if d.expires_at > now and d.device_id != device.device_id]
         if len(others) >= limit:

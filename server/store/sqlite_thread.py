@@ -5,6 +5,9 @@ future. The thread takes everything queued, runs each function in its own SAVEPO
 inside one transaction (a failing function rolls back only itself), commits once, and
 then resolves the whole batch's futures with a single call into the loop. A result is
 therefore never seen before it is committed, and N concurrent writes cost one commit.
+If BEGIN or COMMIT fails, every function of the batch raises that error and none is
+stored. A function must not end the transaction itself; one that does makes the whole
+batch raise too, rather than report results that may not be stored.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ T = TypeVar("T")
 log = logging.getLogger("groupcast.store")
 
 _Job = tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]
+_Outcome = tuple[asyncio.Future[Any], Any, BaseException | None]
 _MAX_BATCH = 512
 
 
@@ -35,6 +39,7 @@ class DatabaseThread:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
         self._failure: BaseException | None = None
+        self._closing = False
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -46,12 +51,18 @@ class DatabaseThread:
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn`` on the database thread inside a transaction; its result once committed."""
         assert self._loop is not None, "start() first"
+        if self._closing:  # the thread would never take the job: fail now, not hang
+            raise RuntimeError("the database is closed")
         future: asyncio.Future[T] = self._loop.create_future()
         self._jobs.put((fn, future))
         return await future
 
     async def close(self) -> None:
-        """Finish every queued job, commit, checkpoint the WAL and close the file."""
+        """Finish every queued job, commit, checkpoint the WAL and close the file.
+
+        Calls to :meth:`run` made after this raise ``RuntimeError``.
+        """
+        self._closing = True
         if self._thread.is_alive():
             self._jobs.put(None)
             await asyncio.to_thread(self._thread.join)
@@ -97,7 +108,20 @@ class DatabaseThread:
         conn.close()
 
     def _commit(self, conn: sqlite3.Connection, batch: list[_Job]) -> None:
-        outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+        try:
+            outcomes = self._transaction(conn, batch)
+        except sqlite3.Error as exc:
+            # BEGIN or COMMIT failed (locked, disk full...), or a job ended the transaction
+            # itself: no result of this batch can be vouched for, and every caller is told.
+            log.exception("transaction failed; %d operations refused", len(batch))
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            outcomes = [(future, None, exc) for _, future in batch]
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(_resolve, outcomes)
+
+    def _transaction(self, conn: sqlite3.Connection, batch: list[_Job]) -> list[_Outcome]:
+        outcomes: list[_Outcome] = []
         conn.execute("BEGIN IMMEDIATE")
         for fn, future in batch:
             conn.execute("SAVEPOINT job")
@@ -110,17 +134,11 @@ class DatabaseThread:
             else:
                 conn.execute("RELEASE job")
                 outcomes.append((future, result, None))
-        try:
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            log.exception("commit failed; %d operations refused", len(batch))
-            conn.execute("ROLLBACK")
-            outcomes = [(f, None, exc) for f, _, _ in outcomes]
-        assert self._loop is not None
-        self._loop.call_soon_threadsafe(_resolve, outcomes)
+        conn.execute("COMMIT")
+        return outcomes
 
 
-def _resolve(outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+def _resolve(outcomes: list[_Outcome]) -> None:
     for future, result, exc in outcomes:
         if future.cancelled():
             continue

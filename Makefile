@@ -1,0 +1,90 @@
+# groupcast: build, run and test.
+#
+#   make serve   run a node on the embedded store (creates .venv on first use)
+#   make test    lint, then run the whole test suite (installs missing system packages when root)
+#   make lint    ruff + mypy --strict
+#
+# Variables you may set:  PYTHON=python3.12  SERVE_ARGS='--port 9000'  PYTEST_ARGS='-k login -x'
+
+PYTHON      ?= python3
+VENV        ?= .venv
+SERVE_ARGS  ?=
+PYTEST_ARGS ?=
+
+# System programs the test suite runs, as "binary:debian-package" pairs. Missing ones are
+# installed with apt-get when running as root; otherwise `make test` says how and stops.
+# Extend this list when the suite needs another program (browser tests: chromium:chromium).
+TEST_SYSTEM_DEPS ?= redis-server:redis-server
+
+VENV_PY := $(VENV)/bin/python
+PIP     := $(VENV_PY) -m pip --disable-pip-version-check
+# Stamps: reinstall only when pyproject.toml changes (the install is editable, so code
+# changes need nothing).
+STAMP      := $(VENV)/.groupcast-installed
+TEST_STAMP := $(VENV)/.groupcast-installed-test
+
+export DEBIAN_FRONTEND := noninteractive
+
+.DEFAULT_GOAL := help
+.PHONY: help serve install install-test test lint test-system-deps
+
+help:
+	@echo "make serve   run a groupcast node on the embedded store (SERVE_ARGS='--port 9000')"
+	@echo "make test    lint, then run the test suite (PYTEST_ARGS='-k login -x')"
+	@echo "make lint    ruff and mypy (strict) only"
+
+serve: $(STAMP)
+	$(VENV)/bin/groupcast serve $(SERVE_ARGS)
+
+test: $(TEST_STAMP) test-system-deps lint
+	$(VENV_PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: $(TEST_STAMP)
+	$(VENV)/bin/ruff check server protocol tests loadtest
+	$(VENV)/bin/ruff format --check -q server protocol tests loadtest
+	$(VENV)/bin/mypy
+
+install: $(STAMP)
+install-test: $(TEST_STAMP)
+
+# The virtualenv. Debian's python3 needs the python3-venv package for `-m venv`.
+$(VENV_PY):
+	@if ! $(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	        echo "Installing python3-venv (apt-get) ..."; \
+	        apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null || exit 1; \
+	    else \
+	        echo "make: '$(PYTHON) -m venv' is not available." >&2; \
+	        echo "      On Debian/Ubuntu: sudo apt-get install python3-venv" >&2; \
+	        exit 1; \
+	    fi; \
+	fi
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(VENV_PY)
+	$(PIP) install -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(VENV_PY)
+	$(PIP) install -e '.[test]'
+	touch $@ $(STAMP)
+
+# Installs what TEST_SYSTEM_DEPS lists and is missing; does nothing when all are present.
+test-system-deps:
+	@missing=""; \
+	for pair in $(TEST_SYSTEM_DEPS); do \
+	    command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; \
+	done; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then \
+	    echo "make: the tests need these programs, which are not installed:$$missing" >&2; \
+	    echo "      On Debian/Ubuntu:  sudo apt-get install -y$$missing" >&2; \
+	    echo "      (or run 'make test' as root, which installs them)" >&2; \
+	    exit 1; \
+	fi; \
+	echo "Installing$$missing (apt-get) ..."; \
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	for pair in $(TEST_SYSTEM_DEPS); do \
+	    command -v "$${pair%%:*}" >/dev/null 2>&1 || { echo "make: $${pair%%:*} still missing after installing $${pair#*:}" >&2; exit 1; }; \
+	done

@@ -1,0 +1,73 @@
+"""Several gateway processes on one Redis: events cross nodes, and only where needed."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from protocol.client import RequestError
+from protocol.errors import CloseCode, ErrorCode
+from protocol.messages import DeviceOffline, DeviceOnline
+
+from .conftest import NodeProcess, wait
+
+
+def bus_received(node: NodeProcess) -> float:
+    text = httpx.get(f"{node.running.http_url}/metrics", timeout=5).text
+    match = re.search(r"^groupcast_bus_messages_received_total ([0-9.e+]+)$", text, re.M)
+    assert match, text
+    return float(match.group(1))
+
+
+@pytest_asyncio.fixture
+async def cluster(make_config: Any, processes: Any) -> AsyncIterator[list[NodeProcess]]:
+    """Three `groupcast serve` processes sharing one Redis and one secret."""
+    config = make_config("redis", max_devices_per_user=3)
+    nodes = [processes(config) for _ in range(3)]
+    yield nodes
+    for node in nodes:
+        await node.running.close_clients()
+
+
+async def test_event_on_node_a_reaches_user_on_node_b_only(cluster: list[NodeProcess]) -> None:
+    """A login on node A reaches every device of the user on node B, and nothing at all
+    reaches node C, which hosts no device of that user."""
+    a, b, c = cluster
+    phone = await b.running.login("alice", "phone")
+    tablet = await b.running.login("alice", "tablet")
+    await phone.next_push(DeviceOnline)  # the tablet
+    bob = await c.running.login("bob", "laptop")
+    await asyncio.sleep(0.2)
+    before_c = bus_received(c)
+
+    desktop = await a.running.login("alice", "desktop")
+    for device in (phone, tablet):
+        push = await device.next_push(DeviceOnline, timeout=wait(5))
+        assert (push.user_id, push.device_id) == ("alice", "desktop")
+    await desktop.logout()
+    for device in (phone, tablet):
+        assert (await device.next_push(DeviceOffline, timeout=wait(5))).device_id == "desktop"
+
+    await asyncio.sleep(0.3)
+    assert bus_received(c) == before_c
+    assert not bob.drain_pushes()
+
+
+async def test_device_limit_and_takeover_across_nodes(cluster: list[NodeProcess]) -> None:
+    """The device limit counts devices on every node, and a device that logs in again on
+    another node closes its old session there with 4100."""
+    a, b, _ = cluster
+    old = await a.running.login("carol", "phone")
+    await b.running.login("carol", "web")
+    await a.running.login("carol", "desktop")
+    with pytest.raises(RequestError) as refused:
+        await b.running.login("carol", "watch")
+    assert refused.value.code == ErrorCode.DEVICE_LIMIT
+    await b.running.login("carol", "phone")
+    assert await asyncio.wait_for(old.wait_closed(), wait(5)) == CloseCode.REPLACED
