@@ -22,12 +22,13 @@ import itertools
 import logging
 import random
 from collections.abc import AsyncIterator, Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import msgspec
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from . import groups as G
 from .codec import JSON, MSGPACK, Codec
 from .errors import GroupcastError, should_reconnect
 from .messages import Heartbeat, HeartbeatResult, Login, LoginResult, Logout, Platform, Push, Reply, Request
@@ -60,6 +61,7 @@ class Client:
         reconnect: bool = True,
         heartbeat: bool = True,
         request_timeout: float = 10.0,
+        notice_seq: int | None = None,
     ) -> None:
         self.url = url
         self.user_id = user_id
@@ -73,6 +75,9 @@ class Client:
         self.heartbeat_enabled = heartbeat
         self.request_timeout = request_timeout
         self.session: LoginResult | None = None
+        # The last system notice seen; None: start from the server's latest at login.
+        self.notice_seq = notice_seq
+        self._syncing: asyncio.Task[None] | None = None
         self.close_code: int | None = None
         self.close_reason = ""
         self.on_connected: list[Callable[[LoginResult], Any]] = []
@@ -81,6 +86,7 @@ class Client:
         self._pending: dict[int, asyncio.Future[Reply]] = {}
         self._pushes: asyncio.Queue[Push] = asyncio.Queue()
         self._stray: asyncio.Queue[Reply] = asyncio.Queue()
+        self._backlog: list[Push] = []  # received, skipped over by next_push()
         self._tasks: list[asyncio.Task[Any]] = []
         self._closing = False
         self._connected = asyncio.Event()
@@ -115,6 +121,10 @@ class Client:
             raise
         self._tasks = [t for t in self._tasks if not t.done()] + [reader]
         self._connected.set()
+        if self.notice_seq is None:
+            self.notice_seq = self.session.notification_seq
+        elif self.session.notification_seq > self.notice_seq:
+            await self.sync_notices()
         for callback in self.on_connected:
             outcome = callback(self.session)
             if asyncio.iscoroutine(outcome):
@@ -185,6 +195,8 @@ class Client:
                         waiter.set_result(frame)
                     else:
                         self._stray.put_nowait(frame)
+                elif isinstance(frame, G.GroupSystemNotice):
+                    self._on_notice(frame)
                 else:
                     self._pushes.put_nowait(frame)  # type: ignore[arg-type]
         except ConnectionClosed:
@@ -203,6 +215,30 @@ class Client:
         for waiter in pending.values():
             if not waiter.done():
                 waiter.set_exception(ConnectionLost(f"connection closed ({self.close_code})"))
+
+    # -- system notices: nothing lost, nothing twice ----------------------------------
+
+    def _on_notice(self, notice: G.GroupSystemNotice) -> None:
+        seen = self.notice_seq or 0
+        if notice.seq <= seen:
+            return  # already delivered (by a sync)
+        if notice.seq == seen + 1:
+            self.notice_seq = notice.seq
+            self._pushes.put_nowait(notice)
+        elif self._syncing is None or self._syncing.done():
+            # A gap: fetch everything after the last one seen (this one included).
+            self._syncing = asyncio.create_task(self.sync_notices())
+
+    async def sync_notices(self) -> None:
+        """Fetch the notices after :attr:`notice_seq` and deliver them, in order, once."""
+        while True:
+            page = await self.request(G.SyncNotifications(after_seq=self.notice_seq or 0))
+            for notice in page.notices:
+                if notice.seq > (self.notice_seq or 0):
+                    self.notice_seq = notice.seq
+                    self._pushes.put_nowait(notice)
+            if page.complete:
+                return
 
     # -- requests ---------------------------------------------------------------------
 
@@ -238,6 +274,81 @@ class Client:
     async def heartbeat(self) -> HeartbeatResult:
         return await self.request(Heartbeat())  # type: ignore[no-any-return]
 
+    # -- groups (one method per op; see docs/protocol.md) ------------------------------
+
+    async def create_group(self, name: str, type: G.GroupTypeName = "Work", **fields: Any) -> G.CreateGroupResult:
+        return await self.request(G.CreateGroup(name=name, type=type, **fields))  # type: ignore[no-any-return]
+
+    async def dismiss_group(self, group_id: str) -> None:
+        await self.request(G.DismissGroup(group_id=group_id))
+
+    async def change_group_owner(self, group_id: str, new_owner_id: str) -> None:
+        await self.request(G.ChangeGroupOwner(group_id=group_id, new_owner_id=new_owner_id))
+
+    async def get_group_profile(self, group_id: str, custom_fields: list[str] | None = None) -> G.GroupProfile:
+        result = await self.request(G.GetGroupProfile(group_id=group_id, group_custom_field_filter=custom_fields or []))
+        return result.group  # type: ignore[no-any-return]
+
+    async def update_group_profile(self, group_id: str, **fields: Any) -> G.GroupProfile:
+        result = await self.request(G.UpdateGroupProfile(group_id=group_id, **fields))
+        return result.group  # type: ignore[no-any-return]
+
+    async def get_group_list(self, offset: int = 0, count: int = 100) -> G.GroupList:
+        return await self.request(G.GetGroupList(offset=offset, count=count))  # type: ignore[no-any-return]
+
+    async def join_group(self, group_id: str, apply_message: str = "") -> G.JoinGroupResult:
+        return await self.request(G.JoinGroup(group_id=group_id, apply_message=apply_message))  # type: ignore[no-any-return]
+
+    async def quit_group(self, group_id: str) -> None:
+        await self.request(G.QuitGroup(group_id=group_id))
+
+    async def add_group_member(self, group_id: str, user_ids: list[str]) -> G.AddGroupMemberResult:
+        return await self.request(G.AddGroupMember(group_id=group_id, user_id_list=user_ids))  # type: ignore[no-any-return]
+
+    async def delete_group_member(self, group_id: str, user_ids: list[str], reason: str = "") -> None:
+        await self.request(G.DeleteGroupMember(group_id=group_id, user_id_list=user_ids, reason=reason))
+
+    async def get_group_member_list(self, group_id: str, offset: int = 0, count: int = 15) -> G.GroupMemberList:
+        return await self.request(G.GetGroupMemberList(group_id=group_id, offset=offset, count=count))  # type: ignore[no-any-return]
+
+    async def get_group_member_profile(
+        self, group_id: str, user_ids: list[str], custom_fields: list[str] | None = None
+    ) -> list[G.GroupMember]:
+        request = G.GetGroupMemberProfile(
+            group_id=group_id, user_id_list=user_ids, member_custom_field_filter=custom_fields or []
+        )
+        return (await self.request(request)).member_list  # type: ignore[no-any-return]
+
+    async def set_group_member_role(self, group_id: str, user_id: str, role: str) -> None:
+        await self.request(G.SetGroupMemberRole(group_id=group_id, user_id=user_id, role=role))  # type: ignore[arg-type]
+
+    async def set_group_member_mute_time(self, group_id: str, user_id: str, mute_time: int) -> None:
+        await self.request(G.SetGroupMemberMuteTime(group_id=group_id, user_id=user_id, mute_time=mute_time))
+
+    async def set_group_member_name_card(self, group_id: str, name_card: str, user_id: str | None = None) -> None:
+        await self.request(G.SetGroupMemberNameCard(group_id=group_id, name_card=name_card, user_id=user_id))
+
+    async def set_group_member_custom_field(
+        self, group_id: str, fields: dict[str, str], user_id: str | None = None
+    ) -> None:
+        pairs = [G.CustomField(key=k, value=v) for k, v in fields.items()]
+        await self.request(G.SetGroupMemberCustomField(group_id=group_id, member_custom_field=pairs, user_id=user_id))
+
+    async def set_message_remind_type(self, group_id: str, remind_type: str) -> None:
+        await self.request(G.SetMessageRemindType(group_id=group_id, message_remind_type=remind_type))  # type: ignore[arg-type]
+
+    async def get_group_application_list(self) -> G.GroupApplicationList:
+        return await self.request(G.GetGroupApplicationList())  # type: ignore[no-any-return]
+
+    async def set_group_application_read(self) -> None:
+        await self.request(G.SetGroupApplicationRead())
+
+    async def handle_group_application(self, application_id: str, agree: bool, message: str = "") -> None:
+        action: Literal["Agree", "Reject"] = "Agree" if agree else "Reject"
+        await self.request(
+            G.HandleGroupApplication(application_id=application_id, handle_action=action, handle_message=message)
+        )
+
     async def logout(self) -> None:
         self._closing = True
         with contextlib.suppress(ConnectionLost):
@@ -249,19 +360,28 @@ class Client:
     async def pushes(self) -> AsyncIterator[Push]:
         """Every push, in arrival order, across reconnects."""
         while True:
-            yield await self._pushes.get()
+            if self._backlog:
+                yield self._backlog.pop(0)
+            else:
+                yield await self._pushes.get()
 
     async def next_push(self, kind: type[T] | None = None, timeout: float = 5.0) -> T:
-        """The next push (of type ``kind``, skipping others); TimeoutError if none comes."""
+        """The next push of type ``kind`` (any type if None); TimeoutError if none comes.
+        Pushes of other types stay queued, in order, for later calls."""
         async with asyncio.timeout(timeout):
+            index = 0
             while True:
-                push = await self._pushes.get()
-                if kind is None or isinstance(push, kind):
-                    return push  # type: ignore[return-value]
+                while index < len(self._backlog):
+                    push = self._backlog[index]
+                    if kind is None or isinstance(push, kind):
+                        del self._backlog[index]
+                        return push  # type: ignore[return-value]
+                    index += 1
+                self._backlog.append(await self._pushes.get())
 
     def drain_pushes(self) -> list[Push]:
         """Pushes received and not yet consumed, without waiting."""
-        out: list[Push] = []
+        out, self._backlog = self._backlog, []
         while not self._pushes.empty():
             out.append(self._pushes.get_nowait())
         return out

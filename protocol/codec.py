@@ -11,12 +11,17 @@ from typing import Any, Union
 
 import msgspec
 
-from .messages import PUSH_TYPES, REQUEST_TYPES, Reply, Request, ServerFrame
+from . import groups, messages
+from .messages import Push, Reply, Request, ServerFrame
 
-__all__ = ["JSON", "MSGPACK", "SUBPROTOCOLS", "Codec", "FrameHead", "codec_for_subprotocol"]
+__all__ = ["JSON", "MSGPACK", "PUSHES", "REQUESTS", "SUBPROTOCOLS", "Codec", "FrameHead", "codec_for_subprotocol"]
 
-RequestUnion = Union[REQUEST_TYPES]  # type: ignore[valid-type]
-ServerUnion = Union[(Reply, *PUSH_TYPES)]  # type: ignore[valid-type]
+# Every op and every push, from each module of the protocol.
+REQUESTS: tuple[type[Request], ...] = messages.REQUEST_TYPES + groups.REQUEST_TYPES
+PUSHES: tuple[type[Push], ...] = messages.PUSH_TYPES + groups.PUSH_TYPES
+RequestUnion = Union[REQUESTS]  # type: ignore[valid-type]
+PushUnion = Union[PUSHES]  # type: ignore[valid-type]
+ServerUnion = Union[(Reply, *PUSHES)]  # type: ignore[valid-type]
 
 
 class FrameHead(msgspec.Struct):

@@ -43,7 +43,20 @@ class ErrorCode(IntEnum):
     INTERNAL = 10002
     UNKNOWN_OP = 10003
     INVALID_PARAMETER = 10004
+    TOO_MANY_ACCOUNTS = 10005
+    RATE_LIMITED = 10006
+    NO_PERMISSION = 10007
+    OWNER_CANNOT_QUIT = 10009
+    GROUP_NOT_FOUND = 10010
     MALFORMED_FRAME = 10011
+    ALREADY_MEMBER = 10013
+    GROUP_FULL = 10014
+    INVALID_GROUP_ID = 10015
+    USER_NOT_FOUND = 10019
+    GROUP_ID_TAKEN = 10021
+    ALREADY_HANDLED = 10024
+    GROUP_ID_OWNED = 10025
+    TOO_MANY_GROUPS = 10037
     # gateway (groupcast)
     NOT_LOGGED_IN = 19001
     ALREADY_LOGGED_IN = 19002
@@ -66,7 +79,20 @@ ERROR_EXPLANATIONS: dict[ErrorCode, str] = {
     ErrorCode.INTERNAL: "internal server error; retry later",
     ErrorCode.UNKNOWN_OP: "unknown operation",
     ErrorCode.INVALID_PARAMETER: "a field is missing, of the wrong type or out of range",
+    ErrorCode.TOO_MANY_ACCOUNTS: "too many accounts in one request",
+    ErrorCode.RATE_LIMITED: "rate limit reached (for groups: the daily net creation cap)",
+    ErrorCode.NO_PERMISSION: "not permitted: your role, or the group's type, does not allow this",
+    ErrorCode.OWNER_CANNOT_QUIT: "the owner must transfer ownership before quitting",
+    ErrorCode.GROUP_NOT_FOUND: "the group does not exist or was dismissed",
     ErrorCode.MALFORMED_FRAME: "the frame could not be decoded (not JSON / MessagePack, or not an object)",
+    ErrorCode.ALREADY_MEMBER: "already a member of the group",
+    ErrorCode.GROUP_FULL: "the group is full",
+    ErrorCode.INVALID_GROUP_ID: "invalid group ID",
+    ErrorCode.USER_NOT_FOUND: "the user is not registered",
+    ErrorCode.GROUP_ID_TAKEN: "the group ID is taken",
+    ErrorCode.ALREADY_HANDLED: "the application or invitation was already handled",
+    ErrorCode.GROUP_ID_OWNED: "you already own a group with this ID",
+    ErrorCode.TOO_MANY_GROUPS: "the user has reached the number of groups one may belong to",
     ErrorCode.NOT_LOGGED_IN: "log in first: this operation needs an authenticated session",
     ErrorCode.ALREADY_LOGGED_IN: "this session is already logged in",
     ErrorCode.DEVICE_LIMIT: "the user already has the maximum number of devices online",

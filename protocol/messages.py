@@ -108,6 +108,7 @@ class LoginResult(Wire):
     heartbeat_interval: int
     idle_timeout: int
     devices: list[DeviceInfo] = []
+    notification_seq: int = 0  # the user's latest system notice; sync from yours to it
 
 
 class Login(Request):

@@ -7,6 +7,7 @@ table is generated from it (``python -m server.config``) and a test keeps them e
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import sys
 import tempfile
@@ -36,7 +37,19 @@ class Config(msgspec.Struct, kw_only=True):
     rate_limit: float = 50.0
     rate_burst: int = 100
     send_buffer_bytes: int = 4 * 1024 * 1024
+    daily_group_limit: int = 10000
+    max_groups_per_user: int = 1000
+    group_custom_fields: str = ""
+    member_custom_fields: str = ""
     log_level: str = "info"
+
+    @property
+    def group_custom_keys(self) -> frozenset[str]:
+        return frozenset(k.strip() for k in self.group_custom_fields.split(",") if k.strip())
+
+    @property
+    def member_custom_keys(self) -> frozenset[str]:
+        return frozenset(k.strip() for k in self.member_custom_fields.split(",") if k.strip())
 
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
@@ -119,6 +132,27 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "Outgoing bytes buffered per connection before a slow consumer is closed (4003).",
     ),
+    Setting(
+        "daily_group_limit",
+        "GROUPCAST_DAILY_GROUP_LIMIT",
+        None,
+        "Net groups the app may create per UTC day (created minus dismissed); past it creation is refused (10006).",
+    ),
+    Setting(
+        "max_groups_per_user", "GROUPCAST_MAX_GROUPS_PER_USER", None, "Groups one user may belong to (10037 past it)."
+    ),
+    Setting(
+        "group_custom_fields",
+        "GROUPCAST_GROUP_CUSTOM_FIELDS",
+        None,
+        "Declared group custom field keys, comma-separated (at most 10; letters, digits, `_`; under 16 bytes). Others are refused.",
+    ),
+    Setting(
+        "member_custom_fields",
+        "GROUPCAST_MEMBER_CUSTOM_FIELDS",
+        None,
+        "Declared member custom field keys, comma-separated (at most 5).",
+    ),
     Setting("log_level", "GROUPCAST_LOG_LEVEL", "--log-level", "critical, error, warning, info or debug."),
 )
 
@@ -140,6 +174,13 @@ def load_config(environ: dict[str, str] | None = None, **flags: Any) -> Config:
     config = Config(**values)
     if config.log_level.lower() not in LOG_LEVELS:
         raise SystemExit(f"log level {config.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
+    for keys, most, env_name in (
+        (config.group_custom_keys, 10, "GROUPCAST_GROUP_CUSTOM_FIELDS"),
+        (config.member_custom_keys, 5, "GROUPCAST_MEMBER_CUSTOM_FIELDS"),
+    ):
+        bad = sorted(k for k in keys if not re.fullmatch(r"[A-Za-z0-9_]{1,15}", k))
+        if bad or len(keys) > most:
+            raise SystemExit(f"{env_name}: at most {most} keys of 1-15 letters, digits or _ (bad: {bad or 'too many'})")
     return config
 
 

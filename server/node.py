@@ -11,6 +11,7 @@ from typing import Any
 
 from protocol.errors import CloseCode
 
+from . import groups  # noqa: F401  (registers the group handlers)
 from .bus import Bus, open_bus
 from .config import Config, resolve_secret
 from .gateway.presence import Presence
@@ -31,7 +32,7 @@ class Node:
         self.store: Store = store or open_store(config)
         self.bus: Bus = bus or open_bus(config)
         self.registry = Registry()
-        self.router = Router(self.bus, self.registry)
+        self.router = Router(self.bus, self.registry, self.store)
         self.presence = Presence(self)
         self.accepting = False
         self._tasks: set[asyncio.Task[Any]] = set()

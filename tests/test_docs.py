@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from protocol.codec import PUSHES, REQUESTS
 from protocol.errors import CloseCode, ErrorCode
-from protocol.messages import PUSH_TYPES, REQUEST_TYPES
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -13,9 +13,9 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 def test_protocol_doc_lists_every_op_push_and_code() -> None:
     """docs/protocol.md has a section per op and push and a row per error and close code."""
     text = (DOCS / "protocol.md").read_text()
-    for request in REQUEST_TYPES:
+    for request in REQUESTS:
         assert f"### `{request.__struct_config__.tag}`" in text, request
-    for push in PUSH_TYPES:
+    for push in PUSHES:
         assert f"### `{push.__struct_config__.tag}`" in text, push
     for code in ErrorCode:
         assert f"| {int(code)} | {code.name} |" in text, code

@@ -10,15 +10,26 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
 import pytest_asyncio
 
 from protocol.errors import ErrorCode, GroupcastError
-from server.store import Account, DeviceRecord, Store
+from server.store import (
+    Account,
+    AddOutcome,
+    Application,
+    DeviceRecord,
+    GroupChanges,
+    GroupRecord,
+    MemberChanges,
+    MemberRecord,
+    Store,
+)
 from server.store.redis import RedisStore
 from server.store.sqlite import SqliteStore
 
@@ -353,3 +364,632 @@ async def test_concurrent_claims_respect_the_limit(store: Store) -> None:
     refused = [r for r in results if isinstance(r, GroupcastError)]
     assert len(refused) == 7 and all(r.code == ErrorCode.DEVICE_LIMIT for r in refused)
     assert len(await store.online_devices("alice", now)) == 3
+
+
+# -- groups ------------------------------------------------------------------------------
+#
+# Readings of the interface these tests pin down (where its docstrings leave room):
+#
+# * create_group: the owner is the member whose ID is ``group.owner_id``; "member_count is
+#   set from the members added" holds for the stored record AND the ``group`` argument.
+#   A refused creation does not count toward the day's cap.
+# * The day's counter goes down on delete_group only when ``created_at // 86400 == day``.
+# * add_members: GROUP_FULL compares ``max_members`` with the members that would really be
+#   added (users already in the group, or over their limit, do not count). A user listed
+#   twice in one call is added once.
+# * append_notices: a user listed twice gets one notice (the result maps user -> seq).
+# * member_ids / remove_members return lists whose order is not part of the contract (the
+#   tests sort them); list_members' order is.
+# * Not pinned down: which refusal wins when several apply; whether transfer_owner bumps
+#   info_seq; remove_members on a group that does not exist; whether an application that
+#   fell off every pendency list can still be read.
+
+DAY = T0 // 86400
+CAP = 10_000
+LIMIT = 1_000
+
+
+def group_record(group_id: str = "g1", owner: str = "alice", **fields: Any) -> GroupRecord:
+    fields.setdefault("created_at", T0)
+    fields.setdefault("name", f"name of {group_id}")
+    return GroupRecord(group_id=group_id, type="Public", owner_id=owner, **fields)
+
+
+def member(user_id: str, role: str = "Member", join_time: int = T0, **fields: Any) -> MemberRecord:
+    return MemberRecord(user_id=user_id, role=role, join_time=join_time, **fields)
+
+
+async def create(
+    store: Store,
+    group_id: str = "g1",
+    owner: str = "alice",
+    others: Sequence[str] = (),
+    *,
+    day: int = DAY,
+    daily_cap: int = CAP,
+    groups_per_user: int = LIMIT,
+    **fields: Any,
+) -> list[str]:
+    """Create a group owned by ``owner`` (no owner if "") with ``others`` as Members."""
+    members = ([member(owner, "Owner")] if owner else []) + [member(u) for u in others]
+    return await store.create_group(
+        group_record(group_id, owner, **fields), members, day=day, daily_cap=daily_cap, groups_per_user=groups_per_user
+    )
+
+
+async def refused(code: ErrorCode, call: Awaitable[object]) -> None:
+    with pytest.raises(GroupcastError) as info:
+        await call
+    assert info.value.code == code
+
+
+async def count_is_exact(store: Store, group_id: str) -> int:
+    group = await store.get_group(group_id)
+    assert group is not None
+    assert group.member_count == len(await store.member_ids(group_id))
+    return group.member_count
+
+
+async def test_create_group_stores_record_and_members(store: Store) -> None:
+    """A created group reads back as given, with member_count set (also on the argument) and its members stored."""
+    group = group_record(custom={"k": "v"}, max_members=50, introduction="hi")
+    members = [member("alice", "Owner"), member("bob", join_time=T0 + 1, custom={"m": "1"}), member("carol")]
+    assert await store.create_group(group, members, day=DAY, daily_cap=CAP, groups_per_user=LIMIT) == []
+    assert group.member_count == 3
+    assert await store.get_group("g1") == group_record(
+        custom={"k": "v"}, max_members=50, introduction="hi", member_count=3
+    )
+    assert await store.get_member("g1", "alice") == member("alice", "Owner")
+    assert await store.get_member("g1", "bob") == member("bob", join_time=T0 + 1, custom={"m": "1"})
+    assert sorted(await store.member_ids("g1")) == ["alice", "bob", "carol"]
+
+
+async def test_create_group_id_taken_changes_nothing(store: Store) -> None:
+    """Creating an existing group ID raises GROUP_ID_TAKEN and leaves the first group and its members alone."""
+    await create(store, "g1", "alice", ["bob"])
+    await refused(ErrorCode.GROUP_ID_TAKEN, create(store, "g1", "dave", ["erin"], name="other"))
+    group = await store.get_group("g1")
+    assert group is not None and group.owner_id == "alice" and group.name == "name of g1" and group.member_count == 2
+    assert await store.user_groups("dave") == {} and await store.user_groups("erin") == {}
+
+
+async def test_create_refused_at_daily_cap(store: Store) -> None:
+    """At the day's net cap, creation raises RATE_LIMITED and creates nothing; other days have their own count."""
+    await create(store, "g1", daily_cap=2)
+    await create(store, "g2", daily_cap=2)
+    await refused(ErrorCode.RATE_LIMITED, create(store, "g3", "bob", ["carol"], daily_cap=2))
+    assert await store.get_group("g3") is None
+    assert await store.user_groups("bob") == {} and await store.user_groups("carol") == {}
+    await create(store, "g4", day=DAY + 1, created_at=T0 + 86400, daily_cap=2)
+
+
+async def test_refused_create_does_not_use_the_cap(store: Store) -> None:
+    """A creation refused for another reason does not count toward the day's cap."""
+    await create(store, "g1", daily_cap=2)
+    await refused(ErrorCode.GROUP_ID_TAKEN, create(store, "g1", daily_cap=2))
+    await refused(ErrorCode.TOO_MANY_GROUPS, create(store, "g2", daily_cap=2, groups_per_user=1))
+    await create(store, "g3", daily_cap=2)
+    await refused(ErrorCode.RATE_LIMITED, create(store, "g4", daily_cap=2))
+
+
+async def test_delete_on_creation_day_frees_a_slot(store: Store) -> None:
+    """Deleting a group on its creation day frees one slot of that day's cap; deleting an older group does not."""
+    await create(store, "old", day=DAY - 1, created_at=T0 - 86400, daily_cap=2)
+    await create(store, "g1", daily_cap=2)
+    await create(store, "g2", daily_cap=2)
+    await store.delete_group("old", day=DAY)
+    await refused(ErrorCode.RATE_LIMITED, create(store, "g3", daily_cap=2))
+    await store.delete_group("g1", day=DAY)
+    await create(store, "g3", daily_cap=2)
+    await refused(ErrorCode.RATE_LIMITED, create(store, "g4", daily_cap=2))
+
+
+async def test_create_refused_when_owner_at_group_limit(store: Store) -> None:
+    """An owner already in ``groups_per_user`` groups gets TOO_MANY_GROUPS and nothing is created."""
+    await create(store, "g1", "alice", groups_per_user=2)
+    await create(store, "g2", "bob", ["alice"], groups_per_user=2)
+    await refused(ErrorCode.TOO_MANY_GROUPS, create(store, "g3", "alice", ["carol"], groups_per_user=2))
+    assert await store.get_group("g3") is None
+    assert await store.user_groups("carol") == {}
+    assert set(await store.user_groups("alice")) == {"g1", "g2"}
+
+
+async def test_create_leaves_out_members_at_group_limit(store: Store) -> None:
+    """Members other than the owner who are at the limit are left out and returned; the rest are added."""
+    await create(store, "g1", "bob", groups_per_user=2)
+    await create(store, "g2", "carol", ["bob"], groups_per_user=2)
+    assert await create(store, "g3", "alice", ["bob", "dave"], groups_per_user=2) == ["bob"]
+    assert sorted(await store.member_ids("g3")) == ["alice", "dave"]
+    assert await count_is_exact(store, "g3") == 2
+    assert set(await store.user_groups("bob")) == {"g1", "g2"}
+
+
+async def test_create_ownerless_group_without_members(store: Store) -> None:
+    """A group can be created without an owner or members; its member_count is 0."""
+    assert await create(store, "g1", "") == []
+    group = await store.get_group("g1")
+    assert group is not None and group.owner_id == "" and group.member_count == 0
+    assert await store.member_ids("g1") == [] and await store.list_members("g1", 0, 10) == []
+
+
+async def test_get_group_and_get_groups(store: Store) -> None:
+    """get_group returns None for an unknown ID; get_groups returns the existing ones, once each."""
+    await create(store, "g1")
+    await create(store, "g2", "bob")
+    assert await store.get_group("nope") is None
+    found = await store.get_groups(["g2", "nope", "g1", "g2"])
+    assert sorted(found) == ["g1", "g2"] and found["g2"].owner_id == "bob"
+    assert found["g1"] == await store.get_group("g1")
+    assert await store.get_groups([]) == {}
+    assert await store.get_groups(["nope"]) == {}
+
+
+async def test_update_group_applies_changes_and_bumps_info_seq(store: Store) -> None:
+    """update_group sets the given fields, leaves None ones, bumps info_seq and sets last_info_time."""
+    await create(store, "g1", introduction="intro", notification="note", face_url="f.png")
+    updated = await store.update_group("g1", GroupChanges(name="new", mute_all=True, join_option="FreeAccess"), T0 + 5)
+    expected = group_record(
+        name="new",
+        introduction="intro",
+        notification="note",
+        face_url="f.png",
+        mute_all=True,
+        join_option="FreeAccess",
+        info_seq=1,
+        last_info_time=T0 + 5,
+        member_count=1,
+    )
+    assert updated == expected and await store.get_group("g1") == expected
+    again = await store.update_group("g1", GroupChanges(introduction="", face_url="g.png"), T0 + 9)
+    assert (again.info_seq, again.last_info_time, again.introduction, again.face_url) == (2, T0 + 9, "", "g.png")
+    assert (again.name, again.notification, again.mute_all) == ("new", "note", True)
+    assert (await store.update_group("g1", GroupChanges(), T0 + 10)).info_seq == 3
+
+
+async def test_update_group_custom_merges_and_empty_deletes(store: Store) -> None:
+    """In custom, a value sets the key, "" deletes it, keys not named stay; custom None leaves all."""
+    await create(store, "g1", custom={"a": "1", "b": "2"})
+    updated = await store.update_group("g1", GroupChanges(custom={"b": "", "c": "3", "gone": ""}), T0)
+    assert updated.custom == {"a": "1", "c": "3"}
+    assert (await store.update_group("g1", GroupChanges(name="x"), T0)).custom == {"a": "1", "c": "3"}
+    assert (await store.update_group("g1", GroupChanges(custom={"a": "", "c": ""}), T0)).custom == {}
+    group = await store.get_group("g1")
+    assert group is not None and group.custom == {}
+
+
+async def test_update_group_not_found(store: Store) -> None:
+    """Updating an unknown group raises GROUP_NOT_FOUND and creates nothing."""
+    await refused(ErrorCode.GROUP_NOT_FOUND, store.update_group("nope", GroupChanges(name="x"), T0))
+    assert await store.get_group("nope") is None
+
+
+async def test_delete_group_removes_members_and_applications(store: Store) -> None:
+    """delete_group returns the record and member IDs, and its members, memberships and applications are gone."""
+    await create(store, "g1", "alice", ["bob", "carol"])
+    await create(store, "g2", "bob")
+    await store.add_application(application("a1", "g1", "dave"), ["alice"], keep=50)
+    await store.add_application(application("a2", "g2", "dave"), ["alice", "bob"], keep=50)
+    record, member_ids = await store.delete_group("g1", day=DAY)
+    assert record == group_record(member_count=3) and sorted(member_ids) == ["alice", "bob", "carol"]
+    assert await store.get_group("g1") is None
+    assert await store.get_member("g1", "bob") is None and await store.get_members("g1", ["alice", "bob"]) == {}
+    assert await store.member_ids("g1") == [] and await store.list_members("g1", 0, 10) == []
+    assert await store.user_groups("alice") == {} and await store.user_groups("carol") == {}
+    assert set(await store.user_groups("bob")) == {"g2"}
+    assert await store.get_application("a1") is None
+    assert await store.find_pending("g1", 0, "dave", "") is None
+    assert [a.application_id for a, _ in await store.pendency("alice")] == ["a2"]
+    await refused(ErrorCode.GROUP_NOT_FOUND, store.delete_group("g1", day=DAY))
+
+
+async def test_deleted_group_id_can_be_reused(store: Store) -> None:
+    """After delete_group the ID is free: a new group with it starts with its own members only."""
+    await create(store, "g1", "alice", ["bob"])
+    await store.delete_group("g1", day=DAY)
+    await create(store, "g1", "carol")
+    assert await store.member_ids("g1") == ["carol"] and await count_is_exact(store, "g1") == 1
+
+
+async def test_transfer_owner_swaps_roles(store: Store) -> None:
+    """transfer_owner makes the member Owner and owner_id, and the old owner a Member."""
+    await create(store, "g1", "alice", ["bob"])
+    group = await store.transfer_owner("g1", "bob")
+    assert group.owner_id == "bob" and group.member_count == 2
+    stored = await store.get_group("g1")
+    assert stored is not None and stored.owner_id == "bob"
+    roles = {u: m.role for u, m in (await store.get_members("g1", ["alice", "bob"])).items()}
+    assert roles == {"alice": "Member", "bob": "Owner"}
+    assert await store.member_ids("g1", ["Owner"]) == ["bob"]
+
+
+async def test_transfer_owner_refusals(store: Store) -> None:
+    """Transfer to a non-member raises NO_PERMISSION and changes nothing; an unknown group, GROUP_NOT_FOUND."""
+    await create(store, "g1", "alice", ["bob"])
+    await refused(ErrorCode.NO_PERMISSION, store.transfer_owner("g1", "dave"))
+    group = await store.get_group("g1")
+    assert group is not None and group.owner_id == "alice"
+    owner = await store.get_member("g1", "alice")
+    assert owner is not None and owner.role == "Owner"
+    assert await store.get_member("g1", "dave") is None
+    await refused(ErrorCode.GROUP_NOT_FOUND, store.transfer_owner("nope", "alice"))
+
+
+# -- members -----------------------------------------------------------------------------
+
+
+async def test_get_member_and_get_members(store: Store) -> None:
+    """get_member returns the record or None; get_members returns the members among the IDs, once each."""
+    await create(store, "g1", "alice", ["bob"])
+    assert await store.get_member("g1", "bob") == member("bob")
+    assert await store.get_member("g1", "dave") is None
+    assert await store.get_member("nope", "alice") is None
+    found = await store.get_members("g1", ["bob", "dave", "alice", "bob"])
+    assert found == {"alice": member("alice", "Owner"), "bob": member("bob")}
+    assert await store.get_members("g1", []) == {} and await store.get_members("nope", ["alice"]) == {}
+
+
+async def test_list_members_stable_order_and_paging(store: Store) -> None:
+    """list_members orders by join_time then user ID, and offset/limit pages through it without gaps or repeats."""
+    joins = {"m5": T0 + 2, "m1": T0 + 2, "m3": T0, "m0": T0 + 1, "m4": T0, "m2": T0 + 1, "m6": T0 + 3}
+    members = [member("m9", "Owner", T0 + 3)] + [member(u, join_time=t) for u, t in joins.items()]
+    await store.create_group(group_record(owner="m9"), members, day=DAY, daily_cap=CAP, groups_per_user=LIMIT)
+    expected = ["m3", "m4", "m0", "m2", "m1", "m5", "m6", "m9"]
+    assert [m.user_id for m in await store.list_members("g1", 0, 100)] == expected
+    pages = [await store.list_members("g1", offset, 3) for offset in range(0, 9, 3)]
+    assert [[m.user_id for m in page] for page in pages] == [expected[0:3], expected[3:6], expected[6:8]]
+    assert pages[0][0] == member("m3", join_time=T0)
+    assert await store.list_members("g1", 8, 3) == [] and await store.list_members("g1", 2, 0) == []
+    assert await store.list_members("nope", 0, 3) == []
+
+
+async def test_member_ids_with_and_without_roles(store: Store) -> None:
+    """member_ids returns every member, or only those whose role is among ``roles``."""
+    members = [member("alice", "Owner"), member("bob", "Admin"), member("carol", "Admin"), member("dave")]
+    await store.create_group(group_record(), members, day=DAY, daily_cap=CAP, groups_per_user=LIMIT)
+    assert sorted(await store.member_ids("g1")) == ["alice", "bob", "carol", "dave"]
+    assert sorted(await store.member_ids("g1", ["Admin"])) == ["bob", "carol"]
+    assert sorted(await store.member_ids("g1", ["Owner", "Admin"])) == ["alice", "bob", "carol"]
+    assert await store.member_ids("g1", ["Custom"]) == []
+    assert await store.member_ids("nope") == []
+
+
+async def test_add_members_reports_existing_and_leaves_them_unchanged(store: Store) -> None:
+    """Users already in the group are reported as existing and keep their record; the others are added."""
+    await store.create_group(
+        group_record(),
+        [member("alice", "Owner"), member("bob", name_card="B")],
+        day=DAY,
+        daily_cap=CAP,
+        groups_per_user=LIMIT,
+    )
+    outcome = await store.add_members(
+        "g1", [member("bob", "Admin", name_card="X"), member("carol", join_time=T0 + 7)], groups_per_user=LIMIT
+    )
+    assert outcome == AddOutcome(added=["carol"], existing=["bob"], over_limit=[])
+    assert await store.get_member("g1", "bob") == member("bob", name_card="B")
+    assert await store.get_member("g1", "carol") == member("carol", join_time=T0 + 7)
+    assert await count_is_exact(store, "g1") == 3
+    assert "g1" in await store.user_groups("carol")
+
+
+async def test_add_members_over_limit(store: Store) -> None:
+    """Users already in ``groups_per_user`` groups are reported as over the limit and not added."""
+    await create(store, "g1", "alice")
+    await create(store, "g2", "dave")
+    await create(store, "g3", "erin", ["dave"])
+    outcome = await store.add_members("g1", [member("dave"), member("bob")], groups_per_user=2)
+    assert outcome == AddOutcome(added=["bob"], existing=[], over_limit=["dave"])
+    assert await store.get_member("g1", "dave") is None
+    assert await count_is_exact(store, "g1") == 2
+
+
+async def test_add_members_group_full_changes_nothing(store: Store) -> None:
+    """Members who would take the count past max_members raise GROUP_FULL and none is added."""
+    await create(store, "g1", "alice", ["bob"], max_members=3)
+    await refused(
+        ErrorCode.GROUP_FULL, store.add_members("g1", [member("carol"), member("dave")], groups_per_user=LIMIT)
+    )
+    assert await store.get_members("g1", ["carol", "dave"]) == {}
+    assert await store.user_groups("carol") == {}
+    assert await count_is_exact(store, "g1") == 2
+    assert (await store.add_members("g1", [member("carol")], groups_per_user=LIMIT)).added == ["carol"]
+    # Users already in the group do not count against the limit.
+    outcome = await store.add_members("g1", [member("bob"), member("carol")], groups_per_user=LIMIT)
+    assert outcome.added == [] and sorted(outcome.existing) == ["bob", "carol"]
+    await refused(ErrorCode.GROUP_FULL, store.add_members("g1", [member("dave")], groups_per_user=LIMIT))
+    assert await count_is_exact(store, "g1") == 3
+
+
+async def test_add_members_max_members_zero_is_unlimited(store: Store) -> None:
+    """With max_members 0 any number of members can be added."""
+    await create(store, "g1", "alice", max_members=0)
+    outcome = await store.add_members("g1", [member(f"u{i:03d}") for i in range(300)], groups_per_user=LIMIT)
+    assert len(outcome.added) == 300
+    assert await count_is_exact(store, "g1") == 301
+
+
+async def test_add_members_duplicates_in_one_call_count_once(store: Store) -> None:
+    """A user listed twice in one add_members call becomes one member and member_count stays exact."""
+    await create(store, "g1", "alice")
+    outcome = await store.add_members("g1", [member("bob"), member("bob"), member("carol")], groups_per_user=LIMIT)
+    assert sorted(set(outcome.added)) == ["bob", "carol"]
+    assert await count_is_exact(store, "g1") == 3
+
+
+async def test_add_members_group_not_found(store: Store) -> None:
+    """Adding to an unknown group raises GROUP_NOT_FOUND and records no membership."""
+    await refused(ErrorCode.GROUP_NOT_FOUND, store.add_members("nope", [member("bob")], groups_per_user=LIMIT))
+    assert await store.user_groups("bob") == {} and await store.get_member("nope", "bob") is None
+
+
+async def test_concurrent_adds_respect_max_members(store: Store) -> None:
+    """50 concurrent single-user adds into a group of max 30 add exactly 30; the rest get GROUP_FULL."""
+    await create(store, "g1", "", max_members=30)
+    results = await asyncio.gather(
+        *(store.add_members("g1", [member(f"u{i:02d}")], groups_per_user=LIMIT) for i in range(50)),
+        return_exceptions=True,
+    )
+    added = [u for r in results if isinstance(r, AddOutcome) for u in r.added]
+    full = [r for r in results if isinstance(r, GroupcastError)]
+    assert len(added) == 30 and len(full) == 20 and all(r.code == ErrorCode.GROUP_FULL for r in full)
+    assert sorted(await store.member_ids("g1")) == sorted(added)
+    assert await count_is_exact(store, "g1") == 30
+
+
+async def test_concurrent_adds_and_removes_keep_count_exact(store: Store) -> None:
+    """Interleaved concurrent adds and removes leave member_count equal to the number of members."""
+    await create(store, "g1", "alice", [f"old{i}" for i in range(20)])
+    await asyncio.gather(
+        *(store.add_members("g1", [member(f"new{i}"), member(f"old{i}")], groups_per_user=LIMIT) for i in range(20)),
+        *(store.remove_members("g1", [f"old{i}", f"new{i}"]) for i in range(0, 20, 2)),
+    )
+    assert await count_is_exact(store, "g1") == len(await store.member_ids("g1"))
+
+
+async def test_remove_members_returns_only_members(store: Store) -> None:
+    """remove_members returns the users that were members, once each, and member_count follows exactly."""
+    await create(store, "g1", "alice", ["bob", "carol", "dave"])
+    removed = await store.remove_members("g1", ["bob", "nobody", "bob", "carol"])
+    assert sorted(removed) == ["bob", "carol"]
+    assert sorted(await store.member_ids("g1")) == ["alice", "dave"]
+    assert await count_is_exact(store, "g1") == 2
+    assert await store.user_groups("bob") == {}
+    assert await store.remove_members("g1", ["bob", "carol"]) == []
+    assert await store.remove_members("g1", []) == []
+    group = await store.get_group("g1")
+    assert group is not None and group.owner_id == "alice" and group.member_count == 2
+
+
+async def test_remove_owner_leaves_group_ownerless(store: Store) -> None:
+    """Removing the owner sets owner_id to "", and a later transfer gives the group a new owner."""
+    await create(store, "g1", "alice", ["bob"])
+    assert await store.remove_members("g1", ["alice"]) == ["alice"]
+    group = await store.get_group("g1")
+    assert group is not None and group.owner_id == "" and group.member_count == 1
+    assert (await store.transfer_owner("g1", "bob")).owner_id == "bob"
+    bob = await store.get_member("g1", "bob")
+    assert bob is not None and bob.role == "Owner"
+
+
+async def test_update_member_each_field(store: Store) -> None:
+    """update_member changes exactly the fields given and returns the stored record."""
+    await store.create_group(
+        group_record(),
+        [member("alice", "Owner"), member("bob", custom={"k": "v"})],
+        day=DAY,
+        daily_cap=CAP,
+        groups_per_user=LIMIT,
+    )
+    expected = member("bob", custom={"k": "v"})
+    for changes, field, value in [
+        (MemberChanges(role="Admin"), "role", "Admin"),
+        (MemberChanges(msg_flag="Discard"), "msg_flag", "Discard"),
+        (MemberChanges(name_card="Bobby"), "name_card", "Bobby"),
+        (MemberChanges(mute_until=T0 + 60), "mute_until", T0 + 60),
+        (MemberChanges(name_card=""), "name_card", ""),
+    ]:
+        setattr(expected, field, value)
+        assert await store.update_member("g1", "bob", changes) == expected
+        assert await store.get_member("g1", "bob") == expected
+    assert await store.update_member("g1", "bob", MemberChanges()) == expected
+    assert await store.get_member("g1", "alice") == member("alice", "Owner")
+
+
+async def test_update_member_custom_merges_and_empty_deletes(store: Store) -> None:
+    """In member custom, a value sets the key, "" deletes it, and unnamed keys stay."""
+    await store.create_group(
+        group_record(),
+        [member("alice", "Owner", custom={"a": "1", "b": "2"})],
+        day=DAY,
+        daily_cap=CAP,
+        groups_per_user=LIMIT,
+    )
+    updated = await store.update_member("g1", "alice", MemberChanges(custom={"a": "", "c": "3"}))
+    assert updated is not None and updated.custom == {"b": "2", "c": "3"}
+    again = await store.update_member("g1", "alice", MemberChanges(name_card="A"))
+    assert again is not None and again.custom == {"b": "2", "c": "3"}
+    stored = await store.get_member("g1", "alice")
+    assert stored is not None and stored.custom == {"b": "2", "c": "3"} and stored.name_card == "A"
+
+
+async def test_update_member_of_non_member_returns_none(store: Store) -> None:
+    """update_member of a non-member, or in an unknown group, returns None and creates no member."""
+    await create(store, "g1", "alice")
+    assert await store.update_member("g1", "bob", MemberChanges(name_card="x")) is None
+    assert await store.update_member("nope", "alice", MemberChanges(name_card="x")) is None
+    assert await store.get_member("g1", "bob") is None and await store.get_member("nope", "alice") is None
+    assert await count_is_exact(store, "g1") == 1
+
+
+async def test_user_groups_reflects_membership_and_msg_flag(store: Store) -> None:
+    """user_groups maps each of the user's groups to its msg_flag, including after a msg_flag change."""
+    await create(store, "g1", "alice", ["bob"])
+    await create(store, "g2", "carol")
+    await store.add_members("g2", [member("bob", msg_flag="AcceptNotNotify")], groups_per_user=LIMIT)
+    assert await store.user_groups("bob") == {"g1": "AcceptAndNotify", "g2": "AcceptNotNotify"}
+    await store.update_member("g1", "bob", MemberChanges(msg_flag="Discard"))
+    assert await store.user_groups("bob") == {"g1": "Discard", "g2": "AcceptNotNotify"}
+    assert await store.user_groups("nobody") == {}
+
+
+# -- system notices ----------------------------------------------------------------------
+
+
+async def test_notice_sequences_are_per_user_and_gap_free(store: Store) -> None:
+    """Each user's notices are numbered 1, 2, ... independently of other users'."""
+    assert await store.append_notices(["alice", "bob"], b"one") == {"alice": 1, "bob": 1}
+    assert await store.append_notices(["alice"], b"two") == {"alice": 2}
+    assert await store.append_notices(["bob", "carol", "alice"], b"three") == {"bob": 2, "carol": 1, "alice": 3}
+    assert await store.append_notices([], b"none") == {}
+    assert [await store.last_notice_seq(u) for u in ("alice", "bob", "carol", "dave")] == [3, 2, 1, 0]
+    assert await store.notices_after("alice", 0, 10) == [(1, b"one"), (2, b"two"), (3, b"three")]
+    assert await store.notices_after("bob", 0, 10) == [(1, b"one"), (2, b"three")]
+
+
+async def test_notice_payload_bytes_round_trip(store: Store) -> None:
+    """Arbitrary payload bytes (NUL, invalid UTF-8, empty) come back exactly."""
+    payloads = [bytes(range(256)), b"\xff\xfe\x00\x00", b"", msgspec.msgpack.encode({"op": 5, "g": "g1"})]
+    for payload in payloads:
+        await store.append_notices(["alice"], payload)
+    assert await store.notices_after("alice", 0, 10) == list(enumerate(payloads, start=1))
+
+
+async def test_notice_to_a_user_listed_twice_is_stored_once(store: Store) -> None:
+    """A user listed twice in one append_notices call gets one notice."""
+    assert await store.append_notices(["alice", "alice"], b"x") == {"alice": 1}
+    assert await store.last_notice_seq("alice") == 1 and await store.notices_after("alice", 0, 10) == [(1, b"x")]
+
+
+async def test_notices_after_limit_and_order(store: Store) -> None:
+    """notices_after returns at most ``limit`` notices above ``after_seq``, oldest first."""
+    for i in range(1, 11):
+        await store.append_notices(["alice"], f"n{i}".encode())
+    assert await store.notices_after("alice", 3, 4) == [(s, f"n{s}".encode()) for s in (4, 5, 6, 7)]
+    assert [s for s, _ in await store.notices_after("alice", 8, 100)] == [9, 10]
+    assert await store.notices_after("alice", 10, 5) == []
+    assert await store.notices_after("nobody", 0, 5) == []
+
+
+async def test_concurrent_notices_keep_the_latest_1000(store: Store) -> None:
+    """1,005 concurrent appends number 1..1005 without gaps; only the latest 1,000 are kept, and numbering goes on."""
+    results = await asyncio.gather(*(store.append_notices(["alice", "bob"], f"p{i}".encode()) for i in range(1005)))
+    by_seq = {r["alice"]: f"p{i}".encode() for i, r in enumerate(results)}
+    assert sorted(by_seq) == list(range(1, 1006)) and sorted(r["bob"] for r in results) == list(range(1, 1006))
+    kept = await store.notices_after("alice", 0, 5000)
+    assert kept == [(s, by_seq[s]) for s in range(6, 1006)]
+    assert await store.last_notice_seq("alice") == 1005
+    assert await store.append_notices(["alice"], b"next") == {"alice": 1006}
+    assert [s for s, _ in await store.notices_after("alice", 0, 2)] == [7, 8]
+
+
+# -- pendency ----------------------------------------------------------------------------
+
+
+def application(application_id: str, group_id: str = "g1", from_user: str = "dave", **fields: Any) -> Application:
+    fields.setdefault("add_time", T0)
+    fields.setdefault("kind", 0)
+    return Application(application_id=application_id, group_id=group_id, from_user=from_user, **fields)
+
+
+async def test_add_and_get_application(store: Store) -> None:
+    """An added application reads back as given; an unknown ID reads as None."""
+    invite = application("a1", kind=1, from_user="alice", to_user="bob", request_msg="join us", add_time=T0 + 3)
+    await store.add_application(invite, ["bob"], keep=50)
+    assert await store.get_application("a1") == invite
+    assert await store.get_application("nope") is None
+
+
+async def test_find_pending_matches_parties_and_kind(store: Store) -> None:
+    """find_pending finds a pending application only for the same group, kind, from_user and to_user."""
+    await store.add_application(application("a1"), ["alice"], keep=50)
+    await store.add_application(application("a2", kind=1, from_user="alice", to_user="bob"), ["bob"], keep=50)
+    assert await store.find_pending("g1", 0, "dave", "") == application("a1")
+    assert (await store.find_pending("g1", 1, "alice", "bob")) == application(
+        "a2", kind=1, from_user="alice", to_user="bob"
+    )
+    assert await store.find_pending("g2", 0, "dave", "") is None
+    assert await store.find_pending("g1", 1, "dave", "") is None
+    assert await store.find_pending("g1", 0, "erin", "") is None
+    assert await store.find_pending("g1", 1, "alice", "carol") is None
+    await store.decide_application("a1", "alice", True, "")
+    assert await store.find_pending("g1", 0, "dave", "") is None
+
+
+async def test_pendency_newest_first_with_read_flags(store: Store) -> None:
+    """pendency lists the user's items newest first; mark_pendency_read marks only that user's current items."""
+    await store.add_application(application("a1"), ["alice", "bob"], keep=50)
+    await store.add_application(application("a2", from_user="erin"), ["alice"], keep=50)
+    assert await store.pendency("alice") == [(application("a2", from_user="erin"), False), (application("a1"), False)]
+    await store.mark_pendency_read("alice")
+    await store.add_application(application("a3", from_user="frank"), ["alice"], keep=50)
+    assert [(a.application_id, read) for a, read in await store.pendency("alice")] == [
+        ("a3", False),
+        ("a2", True),
+        ("a1", True),
+    ]
+    assert await store.pendency("bob") == [(application("a1"), False)]
+    assert await store.pendency("nobody") == []
+    await store.mark_pendency_read("nobody")
+
+
+async def test_pendency_keeps_the_newest(store: Store) -> None:
+    """With keep=50, the 51st and later items drop the oldest ones from the list."""
+    for i in range(53):
+        await store.add_application(application(f"a{i:02d}", from_user=f"u{i}"), ["alice"], keep=50)
+    items = await store.pendency("alice")
+    assert [a.application_id for a, _ in items] == [f"a{i:02d}" for i in range(52, 2, -1)]
+
+
+async def test_decide_application_first_decision_wins(store: Store) -> None:
+    """The first decision is recorded and returned; a later one raises ALREADY_HANDLED and changes nothing."""
+    await store.add_application(application("a1", request_msg="please"), ["alice"], keep=50)
+    decided = await store.decide_application("a1", "alice", True, "welcome")
+    expected = application("a1", request_msg="please", handled_by="alice", handled_msg="welcome", result=1)
+    assert decided == expected and await store.get_application("a1") == expected
+    await refused(ErrorCode.ALREADY_HANDLED, store.decide_application("a1", "bob", False, "no"))
+    assert await store.get_application("a1") == expected
+    await store.add_application(application("a2"), ["alice"], keep=50)
+    refusal = await store.decide_application("a2", "bob", False, "sorry")
+    assert (refusal.result, refusal.handled_by, refusal.handled_msg) == (0, "bob", "sorry")
+
+
+async def test_decide_unknown_application(store: Store) -> None:
+    """Deciding an unknown application raises INVALID_PARAMETER."""
+    await refused(ErrorCode.INVALID_PARAMETER, store.decide_application("nope", "alice", True, ""))
+    assert await store.get_application("nope") is None
+
+
+async def test_concurrent_decisions_exactly_one_wins(store: Store) -> None:
+    """Of 10 concurrent decisions on one application exactly one succeeds; the rest get ALREADY_HANDLED."""
+    await store.add_application(application("a1"), ["alice"], keep=50)
+    results = await asyncio.gather(
+        *(store.decide_application("a1", f"h{i}", i % 2 == 0, f"m{i}") for i in range(10)), return_exceptions=True
+    )
+    won = [r for r in results if isinstance(r, Application)]
+    lost = [r for r in results if isinstance(r, GroupcastError)]
+    assert len(won) == 1 and len(lost) == 9 and all(r.code == ErrorCode.ALREADY_HANDLED for r in lost)
+    assert await store.get_application("a1") == won[0]
+    assert won[0].result == (1 if int(won[0].handled_by[1:]) % 2 == 0 else 0)
+
+
+async def test_sqlite_group_state_survives_reopen(tmp_path: Path) -> None:
+    """SQLite: groups, members, notices, pendency and the day's count are there after reopening the data dir."""
+    data_dir = str(tmp_path / "data")
+    first = SqliteStore(data_dir)
+    await first.start()
+    await create(first, "g1", "alice", ["bob"], daily_cap=2, custom={"k": "v"})
+    await first.append_notices(["alice"], b"\x00notice")
+    await first.add_application(application("a1"), ["alice"], keep=50)
+    await first.close()
+
+    second = SqliteStore(data_dir)
+    await second.start()
+    try:
+        assert await second.get_group("g1") == group_record(custom={"k": "v"}, member_count=2)
+        assert [m.user_id for m in await second.list_members("g1", 0, 10)] == ["alice", "bob"]
+        assert await second.notices_after("alice", 0, 10) == [(1, b"\x00notice")]
+        assert await second.pendency("alice") == [(application("a1"), False)]
+        await create(second, "g2", daily_cap=2)
+        await refused(ErrorCode.RATE_LIMITED, create(second, "g3", daily_cap=2))
+    finally:
+        await second.close()

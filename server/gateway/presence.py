@@ -57,8 +57,8 @@ class Presence:
         others = await node.store.claim_device(
             request.user_id, self._record(session), node.config.max_devices_per_user, time.time()
         )
-        node.registry.add_user_session(session)
-        await node.router.acquire(user_channel(session.user_id))
+        if node.registry.add_user_session(session):
+            await node.router.user_online(session.user_id)
         session.actor = Actor(user_id=session.user_id, device_id=session.device_id, session_id=session.id)
         channel = [user_channel(session.user_id)]
         await node.router.publish(
@@ -76,14 +76,17 @@ class Presence:
             heartbeat_interval=node.config.heartbeat_interval,
             idle_timeout=node.config.idle_timeout,
             devices=[DeviceInfo(device_id=d.device_id, platform=d.platform, login_time=d.login_time) for d in others],
+            notification_seq=await node.store.last_notice_seq(session.user_id),
         )
 
     async def log_out(self, session: Session) -> None:
         node = self.node
         session.closing = True
-        if not node.registry.discard(session):
+        indexed, last = node.registry.discard(session)
+        if not indexed:
             return
-        await node.router.release(user_channel(session.user_id))
+        if last:
+            await node.router.user_offline(session.user_id)
         await node.store.release_device(session.user_id, session.device_id, session.id)
         await node.router.to_users(
             [session.user_id], DeviceOffline(user_id=session.user_id, device_id=session.device_id)

@@ -29,19 +29,25 @@ class Registry:
     def connected(self, session: Session) -> None:
         self.sessions.add(session)
 
-    def add_user_session(self, session: Session) -> None:
-        """Index a logged-in session under its user."""
-        self.users.setdefault(session.user_id, {})[session.id] = session
+    def add_user_session(self, session: Session) -> bool:
+        """Index a logged-in session under its user; True if it is the user's first here."""
+        devices = self.users.get(session.user_id)
+        if devices is None:
+            self.users[session.user_id] = {session.id: session}
+            return True
+        devices[session.id] = session
+        return False
 
-    def discard(self, session: Session) -> bool:
-        """Forget a session; True if it was indexed as logged in."""
+    def discard(self, session: Session) -> tuple[bool, bool]:
+        """Forget a session: (was it logged in, was it its user's last session here)."""
         self.sessions.discard(session)
         devices = self.users.get(session.user_id)
         if devices is None or devices.pop(session.id, None) is None:
-            return False
-        if not devices:
-            del self.users[session.user_id]
-        return True
+            return False, False
+        if devices:
+            return True, False
+        del self.users[session.user_id]
+        return True, True
 
     def of_user(self, user_id: str) -> Iterator[Session]:
         devices = self.users.get(user_id)

@@ -1,12 +1,22 @@
 """Between the bus and this node's sessions.
 
-Outbound: events addressed to users are wrapped in an :class:`Envelope`, encoded once
-(MessagePack) and published on each user's channel ``u:<user>``.
+Channels: ``u:<user>`` carries what concerns one user (notices, device events, changes
+of the user's memberships); ``g:<group>`` carries what goes to a group's members (tips,
+later messages). A node subscribes to the channel of every user it hosts and of every
+group one of them belongs to, reference-counted, and to nothing else.
 
-Inbound: a node is subscribed to the channel of every user it hosts (reference-counted
-over that user's sessions) and nothing else. A received envelope is decoded once; its
-push is encoded at most once per wire format (:class:`Outgoing`) and written to each
-local session of the user: a dict lookup and a non-blocking write per device.
+Outbound: an event is wrapped in an envelope, encoded once (MessagePack) and published
+on each channel it concerns.
+
+Inbound: an envelope is decoded once; its push is encoded at most once per wire format
+(:class:`Outgoing`) and written to each local session it is for: a dict lookup and a
+non-blocking write per device.
+
+Group routing: for each group with a local member online, the router keeps the local
+members and their receive option (``members[group][user]``). It is loaded from the
+store when a user's first session on this node logs in, and kept current by
+``Membership`` envelopes that the group handlers publish on the user's channel whenever
+the user joins, leaves or changes the option.
 """
 
 from __future__ import annotations
@@ -19,22 +29,22 @@ from typing import TYPE_CHECKING, Union
 import msgspec
 from prometheus_client import Counter
 
-from protocol.messages import PUSH_TYPES
+from protocol.codec import PushUnion
+from protocol.errors import CloseCode
 
 from .connection import Outgoing
 
 if TYPE_CHECKING:
     from ..bus import Bus
+    from ..store import Store
     from .registry import Registry
 
-__all__ = ["CloseDevice", "Router", "ToUser", "user_channel"]
+__all__ = ["CloseDevice", "Membership", "Router", "ToGroup", "ToUser", "group_channel", "user_channel"]
 
 log = logging.getLogger("groupcast.router")
 
 BUS_RECEIVED = Counter("groupcast_bus_messages_received", "Bus messages received by this node")
 BUS_PUBLISHED = Counter("groupcast_bus_messages_published", "Bus messages published by this node")
-
-PushUnion = Union[PUSH_TYPES]  # type: ignore[valid-type]
 
 
 class ToUser(msgspec.Struct, tag="user", array_like=True, gc=False):
@@ -53,7 +63,23 @@ class CloseDevice(msgspec.Struct, tag="close", array_like=True, gc=False):
     reason: str = ""
 
 
-Envelope = Union[ToUser, CloseDevice]
+class Membership(msgspec.Struct, tag="member", array_like=True, gc=False):
+    """The channel's user joined (``msg_flag`` set) or left (``msg_flag`` "") a group."""
+
+    group_id: str
+    msg_flag: str = ""
+
+
+class ToGroup(msgspec.Struct, tag="group", array_like=True, gc=False):
+    """Push ``push`` to every local member of the channel's group, except one session
+    and the users in ``except_users`` (who get it on their own channel instead)."""
+
+    push: PushUnion
+    except_session: str = ""
+    except_users: list[str] = []
+
+
+Envelope = Union[ToUser, CloseDevice, Membership, ToGroup]
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder(Envelope).decode
 
@@ -62,42 +88,109 @@ def user_channel(user_id: str) -> str:
     return f"u:{user_id}"
 
 
+def group_channel(group_id: str) -> str:
+    return f"g:{group_id}"
+
+
 class Router:
-    def __init__(self, bus: Bus, registry: Registry) -> None:
+    def __init__(self, bus: Bus, registry: Registry, store: Store) -> None:
         self._bus = bus
         self._registry = registry
+        self._store = store
         self._refs: dict[str, int] = {}
         self._subscribed: set[str] = set()
         # Subscription changes go to the bus one at a time, so an unsubscribe can never
         # overtake the subscribe that follows it.
         self._lock = asyncio.Lock()
+        self.members: dict[str, dict[str, str]] = {}  # group -> local user -> msg_flag
+        self._groups_of: dict[str, set[str]] = {}  # local user -> groups
 
     # -- subscriptions ----------------------------------------------------------------
 
-    async def acquire(self, channel: str) -> None:
-        """Hold a reference to ``channel``; returns once the node receives it."""
-        self._refs[channel] = self._refs.get(channel, 0) + 1
-        if channel in self._subscribed:
+    async def acquire(self, channels: Iterable[str]) -> None:
+        """Hold a reference to each channel; returns once the node receives them."""
+        new = []
+        for channel in channels:
+            self._refs[channel] = self._refs.get(channel, 0) + 1
+            if channel not in self._subscribed:
+                new.append(channel)
+        if not new:
             return
         async with self._lock:
-            if channel not in self._subscribed and self._refs.get(channel):
-                await self._bus.subscribe([channel])
-                self._subscribed.add(channel)
+            wanted = [c for c in new if c not in self._subscribed and self._refs.get(c)]
+            if wanted:
+                await self._bus.subscribe(wanted)
+                self._subscribed.update(wanted)
 
-    async def release(self, channel: str) -> None:
-        left = self._refs.get(channel, 0) - 1
-        if left > 0:
-            self._refs[channel] = left
+    async def release(self, channels: Iterable[str]) -> None:
+        gone = []
+        for channel in channels:
+            left = self._refs.get(channel, 0) - 1
+            if left > 0:
+                self._refs[channel] = left
+            else:
+                self._refs.pop(channel, None)
+                gone.append(channel)
+        if not gone:
             return
-        self._refs.pop(channel, None)
         async with self._lock:
-            if channel in self._subscribed and not self._refs.get(channel):
-                self._subscribed.discard(channel)
-                await self._bus.unsubscribe([channel])
+            unwanted = [c for c in gone if c in self._subscribed and not self._refs.get(c)]
+            if unwanted:
+                self._subscribed.difference_update(unwanted)
+                await self._bus.unsubscribe(unwanted)
+
+    # -- users arriving and leaving this node -----------------------------------------
+
+    async def user_online(self, user_id: str) -> None:
+        """The user's first session here: receive the user's and their groups' channels."""
+        await self.acquire([user_channel(user_id)])
+        groups = await self._store.user_groups(user_id)
+        joined = [g for g, flag in groups.items() if self._add(user_id, g, flag)]
+        await self.acquire(group_channel(g) for g in joined)
+
+    async def user_offline(self, user_id: str) -> None:
+        """The user's last session here ended."""
+        groups = self._groups_of.pop(user_id, set())
+        for group_id in groups:
+            self._discard(user_id, group_id)
+        await self.release([user_channel(user_id), *(group_channel(g) for g in groups)])
+
+    def _add(self, user_id: str, group_id: str, msg_flag: str) -> bool:
+        """Record a local membership; True if it is new."""
+        local = self.members.setdefault(group_id, {})
+        new = user_id not in local
+        local[user_id] = msg_flag
+        self._groups_of.setdefault(user_id, set()).add(group_id)
+        return new
+
+    def _discard(self, user_id: str, group_id: str) -> bool:
+        local = self.members.get(group_id)
+        if local is None or local.pop(user_id, None) is None:
+            return False
+        if not local:
+            del self.members[group_id]
+        return True
+
+    def _membership(self, user_id: str, change: Membership) -> None:
+        """Apply a membership change now (so that what the bus carries next is routed by
+        it), then subscribe or unsubscribe in the background."""
+        if user_id not in self._registry.users:
+            return
+        channel = group_channel(change.group_id)
+        if change.msg_flag:
+            if not self._add(user_id, change.group_id, change.msg_flag):
+                return
+            task = asyncio.ensure_future(self.acquire([channel]))
+        else:
+            if not self._discard(user_id, change.group_id):
+                return
+            self._groups_of.get(user_id, set()).discard(change.group_id)
+            task = asyncio.ensure_future(self.release([channel]))
+        task.add_done_callback(_log_failure)
 
     # -- outbound ---------------------------------------------------------------------
 
-    async def publish(self, channels: Iterable[str], envelope: ToUser | CloseDevice) -> None:
+    async def publish(self, channels: Iterable[str], envelope: ToUser | CloseDevice | Membership | ToGroup) -> None:
         payload = _encode(envelope)
         for channel in channels:
             BUS_PUBLISHED.inc()
@@ -105,6 +198,22 @@ class Router:
 
     async def to_users(self, user_ids: Iterable[str], push: msgspec.Struct, except_session: str = "") -> None:
         await self.publish((user_channel(u) for u in user_ids), ToUser(push=push, except_session=except_session))
+
+    async def to_group(
+        self, group_id: str, push: msgspec.Struct, except_session: str = "", direct: Iterable[str] = ()
+    ) -> None:
+        """Push to the group's members online. ``direct`` users (who just joined, so
+        their node may not receive the group's channel yet) get it on their own channel."""
+        direct = list(direct)
+        await self.publish(
+            [group_channel(group_id)], ToGroup(push=push, except_session=except_session, except_users=direct)
+        )
+        if direct:
+            await self.to_users(direct, push, except_session)
+
+    async def membership(self, user_ids: Iterable[str], group_id: str, msg_flag: str) -> None:
+        """Tell the nodes of ``user_ids`` that they joined (``msg_flag``) or left ("")."""
+        await self.publish((user_channel(u) for u in user_ids), Membership(group_id=group_id, msg_flag=msg_flag))
 
     # -- inbound ----------------------------------------------------------------------
 
@@ -115,16 +224,38 @@ class Router:
         except msgspec.DecodeError:
             log.error("undecodable bus message on %s", channel)
             return
-        if not channel.startswith("u:"):
-            log.error("message on unknown channel %s", channel)
-            return
-        user_id = channel[2:]
-        if isinstance(envelope, ToUser):
+        kind, _, target = channel.partition(":")
+        if isinstance(envelope, ToGroup) and kind == "g":
+            self._deliver_to_group(target, envelope)
+        elif kind != "u":
+            log.error("%s on unexpected channel %s", type(envelope).__name__, channel)
+        elif isinstance(envelope, ToUser):
             outgoing = Outgoing(envelope.push)
-            for session in self._registry.of_user(user_id):
+            for session in self._registry.of_user(target):
                 if session.id != envelope.except_session:
                     session.push(outgoing)
-        else:
-            for session in list(self._registry.of_user(user_id)):
+        elif isinstance(envelope, Membership):
+            self._membership(target, envelope)
+        elif isinstance(envelope, CloseDevice):
+            for session in list(self._registry.of_user(target)):
                 if envelope.device_id in ("", session.device_id) and session.id != envelope.keep_session:
-                    session.close_soon(envelope.code, envelope.reason)
+                    session.close_soon(CloseCode(envelope.code), envelope.reason)
+
+    def _deliver_to_group(self, group_id: str, envelope: ToGroup) -> None:
+        local = self.members.get(group_id)
+        if not local:
+            return
+        outgoing = Outgoing(envelope.push)
+        users = self._registry.users
+        skip = envelope.except_users
+        for user_id in local:
+            if skip and user_id in skip:
+                continue
+            for session in users.get(user_id, {}).values():
+                if session.id != envelope.except_session:
+                    session.push(outgoing)
+
+
+def _log_failure(task: asyncio.Future[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("subscription change failed", exc_info=task.exception())

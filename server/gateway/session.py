@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from protocol import usersig
-from protocol.codec import Codec, codec_for_subprotocol
+from protocol.codec import REQUESTS, Codec, codec_for_subprotocol
 from protocol.errors import CLOSE_CODE_EXPLANATIONS, CloseCode, ErrorCode, GroupcastError
-from protocol.messages import REQUEST_TYPES, Heartbeat, HeartbeatResult, Login, Logout, Reply, Request
+from protocol.messages import Heartbeat, HeartbeatResult, Login, Logout, Reply, Request
 
 from ..ops import OPS, Actor, Ctx
 from .connection import Connection, Outgoing, ws_frame
@@ -32,7 +32,7 @@ __all__ = ["Session", "serve_websocket"]
 
 log = logging.getLogger("groupcast.gateway")
 
-KNOWN_OPS = frozenset(cls.__struct_config__.tag for cls in REQUEST_TYPES)
+KNOWN_OPS = frozenset(cls.__struct_config__.tag for cls in REQUESTS)
 _serials = itertools.count(1)
 
 

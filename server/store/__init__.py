@@ -23,12 +23,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from .records import Account, DeviceRecord
+from .records import (
+    Account,
+    AddOutcome,
+    Application,
+    DeviceRecord,
+    GroupChanges,
+    GroupRecord,
+    MemberChanges,
+    MemberRecord,
+)
 
 if TYPE_CHECKING:
     from ..config import Config
 
-__all__ = ["Account", "DeviceRecord", "Store", "open_store"]
+__all__ = [
+    "Account",
+    "AddOutcome",
+    "Application",
+    "DeviceRecord",
+    "GroupChanges",
+    "GroupRecord",
+    "MemberChanges",
+    "MemberRecord",
+    "Store",
+    "open_store",
+]
 
 
 class Store(Protocol):
@@ -71,6 +91,107 @@ class Store(Protocol):
 
     async def online_devices(self, user_id: str, now: float) -> list[DeviceRecord]:
         """The user's devices whose entry has not expired."""
+
+    # -- groups -------------------------------------------------------------------------
+    #
+    # ``day`` is a UTC day number (unix time // 86400). The per-app counter of a day is
+    # the net number of groups created that day (created minus dismissed).
+
+    async def create_group(
+        self, group: GroupRecord, members: Sequence[MemberRecord], *, day: int, daily_cap: int, groups_per_user: int
+    ) -> list[str]:
+        """Create ``group`` with ``members`` (the owner among them, role Owner).
+
+        ``group.member_count`` is set from the members added. Refusals, which change
+        nothing: ``GROUP_ID_TAKEN`` (the ID exists), ``RATE_LIMITED`` (the day's net
+        count reached ``daily_cap``), ``TOO_MANY_GROUPS`` (the owner already belongs to
+        ``groups_per_user`` groups). Other members who belong to ``groups_per_user``
+        groups are left out; their IDs are returned. Counts the group in ``day``.
+        """
+
+    async def get_group(self, group_id: str) -> GroupRecord | None:
+        """The group, or None."""
+
+    async def get_groups(self, group_ids: Sequence[str]) -> dict[str, GroupRecord]:
+        """The existing groups among ``group_ids``, by ID."""
+
+    async def update_group(self, group_id: str, changes: GroupChanges, now: int) -> GroupRecord:
+        """Apply ``changes``, bump ``info_seq`` and set ``last_info_time``; the new record.
+        ``GROUP_NOT_FOUND`` if there is no such group."""
+
+    async def delete_group(self, group_id: str, *, day: int) -> tuple[GroupRecord, list[str]]:
+        """Delete the group, its members and its pending applications, irreversibly; the
+        record and the member IDs it had. If it was created on ``day``, that day's net
+        count goes down by one. ``GROUP_NOT_FOUND`` if there is no such group."""
+
+    async def transfer_owner(self, group_id: str, new_owner_id: str) -> GroupRecord:
+        """Make ``new_owner_id`` (a member) the owner; the old owner becomes a Member.
+        ``GROUP_NOT_FOUND``; ``NO_PERMISSION`` if the new owner is not a member."""
+
+    # -- members ------------------------------------------------------------------------
+
+    async def get_member(self, group_id: str, user_id: str) -> MemberRecord | None:
+        """The member, or None (also when the group does not exist)."""
+
+    async def get_members(self, group_id: str, user_ids: Sequence[str]) -> dict[str, MemberRecord]:
+        """The members among ``user_ids``, by user ID."""
+
+    async def list_members(self, group_id: str, offset: int, limit: int) -> list[MemberRecord]:
+        """Members ordered by join time, then user ID: a stable order for paging."""
+
+    async def member_ids(self, group_id: str, roles: Sequence[str] = ()) -> list[str]:
+        """All members' IDs, or only those whose role is in ``roles``."""
+
+    async def add_members(self, group_id: str, members: Sequence[MemberRecord], *, groups_per_user: int) -> AddOutcome:
+        """Add members atomically. Users already in the group are reported as existing
+        (and left unchanged); users who belong to ``groups_per_user`` groups as over the
+        limit. ``GROUP_NOT_FOUND``; ``GROUP_FULL`` (nothing added) if the new members
+        would take ``member_count`` past ``max_members`` (0 = unlimited)."""
+
+    async def remove_members(self, group_id: str, user_ids: Sequence[str]) -> list[str]:
+        """Remove members; the ones that were members. Removing the owner leaves the
+        group ownerless (``owner_id`` "")."""
+
+    async def update_member(self, group_id: str, user_id: str, changes: MemberChanges) -> MemberRecord | None:
+        """Apply ``changes``; the new record, or None if not a member."""
+
+    async def user_groups(self, user_id: str) -> dict[str, str]:
+        """The groups the user is a member of: group ID -> the member's ``msg_flag``."""
+
+    # -- system notices -------------------------------------------------------------------
+
+    async def append_notices(self, user_ids: Sequence[str], payload: bytes) -> dict[str, int]:
+        """Store ``payload`` for each user under the user's next notice sequence (1, 2,
+        ...); the sequence each got. A user keeps at most the latest 1,000 notices."""
+
+    async def notices_after(self, user_id: str, after_seq: int, limit: int) -> list[tuple[int, bytes]]:
+        """The user's notices with sequence above ``after_seq``, oldest first."""
+
+    async def last_notice_seq(self, user_id: str) -> int:
+        """The sequence of the user's latest notice (0: none yet)."""
+
+    # -- pendency -------------------------------------------------------------------------
+
+    async def add_application(self, application: Application, recipients: Sequence[str], *, keep: int) -> None:
+        """Store the application and put it, unread, on each recipient's list. A list
+        keeps the newest ``keep`` items: adding one more drops the oldest."""
+
+    async def get_application(self, application_id: str) -> Application | None:
+        """The application, or None."""
+
+    async def find_pending(self, group_id: str, kind: int, from_user: str, to_user: str) -> Application | None:
+        """A pending application with these parties, if there is one."""
+
+    async def pendency(self, user_id: str) -> list[tuple[Application, bool]]:
+        """The user's list, newest first, each with whether the user has read it."""
+
+    async def mark_pendency_read(self, user_id: str) -> None:
+        """Mark every item on the user's list as read."""
+
+    async def decide_application(self, application_id: str, handler_id: str, accept: bool, message: str) -> Application:
+        """Record the first decision on a pending application; the updated record.
+        ``ALREADY_HANDLED`` if it was decided before; ``INVALID_PARAMETER`` if there is
+        no such application."""
 
 
 def open_store(config: Config) -> Store:

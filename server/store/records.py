@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import msgspec
 
-__all__ = ["Account", "DeviceRecord"]
+__all__ = [
+    "Account",
+    "AddOutcome",
+    "Application",
+    "DeviceRecord",
+    "GroupChanges",
+    "GroupRecord",
+    "MemberChanges",
+    "MemberRecord",
+]
 
 
 class Account(msgspec.Struct, kw_only=True):
@@ -24,3 +33,89 @@ class DeviceRecord(msgspec.Struct, kw_only=True):
     login_time: int
     session_id: str
     expires_at: float = 0.0
+
+
+class GroupRecord(msgspec.Struct, kw_only=True):
+    """A group's profile and counters. ``type`` is the canonical name (Work, Public,
+    Meeting, AVChatRoom, Community); ``max_members`` 0 means unlimited."""
+
+    group_id: str
+    type: str
+    name: str
+    owner_id: str = ""
+    introduction: str = ""
+    notification: str = ""
+    face_url: str = ""
+    max_members: int = 0
+    join_option: str = "NeedPermission"
+    mute_all: bool = False
+    custom: dict[str, str] = {}
+    created_at: int = 0
+    info_seq: int = 0
+    last_info_time: int = 0
+    last_msg_time: int = 0
+    next_msg_seq: int = 1
+    member_count: int = 0
+
+
+class GroupChanges(msgspec.Struct, kw_only=True):
+    """A profile update: None leaves a field alone. In ``custom`` an empty value deletes
+    the key."""
+
+    name: str | None = None
+    introduction: str | None = None
+    notification: str | None = None
+    face_url: str | None = None
+    join_option: str | None = None
+    mute_all: bool | None = None
+    custom: dict[str, str] | None = None
+    owner_id: str | None = None  # memberless groups (AVChatRoom) change owner here
+
+
+class MemberRecord(msgspec.Struct, kw_only=True):
+    """One member of a group. ``msg_flag``: AcceptAndNotify, AcceptNotNotify or Discard."""
+
+    user_id: str
+    role: str = "Member"
+    join_time: int = 0
+    msg_flag: str = "AcceptAndNotify"
+    name_card: str = ""
+    mute_until: int = 0
+    last_send_time: int = 0
+    custom: dict[str, str] = {}
+    read_seq: int = 0
+
+
+class MemberChanges(msgspec.Struct, kw_only=True):
+    """A member update: None leaves a field alone; in ``custom`` "" deletes the key."""
+
+    role: str | None = None
+    msg_flag: str | None = None
+    name_card: str | None = None
+    mute_until: int | None = None
+    custom: dict[str, str] | None = None
+
+
+class AddOutcome(msgspec.Struct, kw_only=True):
+    """What ``add_members`` did with each user it was given."""
+
+    added: list[str] = []
+    existing: list[str] = []
+    over_limit: list[str] = []
+
+
+class Application(msgspec.Struct, kw_only=True):
+    """A decision waiting on someone: ``kind`` 0 = an application to join (decided by
+    the owner and admins), 1 = an invitation (decided by the invitee ``to_user``).
+    ``result`` -1 pending, 0 refused, 1 accepted."""
+
+    application_id: str
+    group_id: str
+    kind: int
+    from_user: str
+    to_user: str = ""
+    add_time: int = 0
+    request_msg: str = ""
+    handled_by: str = ""
+    handled_msg: str = ""
+    result: int = -1

@@ -10,10 +10,22 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+import msgspec
 
 from protocol.errors import ErrorCode, GroupcastError
 
-from .records import Account, DeviceRecord
+from .records import (
+    Account,
+    AddOutcome,
+    Application,
+    DeviceRecord,
+    GroupChanges,
+    GroupRecord,
+    MemberChanges,
+    MemberRecord,
+)
 from .sqlite_thread import DatabaseThread
 
 __all__ = ["SqliteStore"]
@@ -25,11 +37,248 @@ CREATE TABLE IF NOT EXISTS accounts (
     face_url   TEXT NOT NULL DEFAULT '',
     created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS groups (
+    group_id       TEXT PRIMARY KEY,
+    type           TEXT NOT NULL,
+    name           TEXT NOT NULL,
+    owner_id       TEXT NOT NULL DEFAULT '',
+    introduction   TEXT NOT NULL DEFAULT '',
+    notification   TEXT NOT NULL DEFAULT '',
+    face_url       TEXT NOT NULL DEFAULT '',
+    max_members    INTEGER NOT NULL DEFAULT 0,
+    join_option    TEXT NOT NULL,
+    mute_all       INTEGER NOT NULL DEFAULT 0,
+    custom         BLOB,                -- MessagePack map, NULL when empty
+    created_at     INTEGER NOT NULL,
+    info_seq       INTEGER NOT NULL DEFAULT 0,
+    last_info_time INTEGER NOT NULL DEFAULT 0,
+    last_msg_time  INTEGER NOT NULL DEFAULT 0,
+    next_msg_seq   INTEGER NOT NULL DEFAULT 1,
+    member_count   INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS members (
+    group_id       TEXT NOT NULL,
+    user_id        TEXT NOT NULL,
+    role           TEXT NOT NULL,
+    join_time      INTEGER NOT NULL,
+    msg_flag       TEXT NOT NULL,
+    name_card      TEXT NOT NULL DEFAULT '',
+    mute_until     INTEGER NOT NULL DEFAULT 0,
+    last_send_time INTEGER NOT NULL DEFAULT 0,
+    custom         BLOB,                -- MessagePack map, NULL when empty
+    read_seq       INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (group_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS members_by_user ON members(user_id);
+CREATE INDEX IF NOT EXISTS members_by_join ON members(group_id, join_time, user_id);
+
+-- net groups created per UTC day (created minus dismissed): the daily creation cap
+CREATE TABLE IF NOT EXISTS group_days (
+    day INTEGER PRIMARY KEY,
+    net INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS notices (
+    user_id TEXT NOT NULL,
+    seq     INTEGER NOT NULL,
+    payload BLOB NOT NULL,
+    PRIMARY KEY (user_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS notice_seqs (
+    user_id  TEXT PRIMARY KEY,
+    last_seq INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS applications (
+    application_id TEXT PRIMARY KEY,
+    group_id       TEXT NOT NULL,
+    kind           INTEGER NOT NULL,
+    from_user      TEXT NOT NULL,
+    to_user        TEXT NOT NULL,
+    add_time       INTEGER NOT NULL,
+    request_msg    TEXT NOT NULL,
+    handled_by     TEXT NOT NULL,
+    handled_msg    TEXT NOT NULL,
+    result         INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS applications_by_parties ON applications(group_id, from_user, kind, to_user);
+
+-- each user's list, ``ord`` increasing per user (newest = highest)
+CREATE TABLE IF NOT EXISTS pendency (
+    user_id        TEXT NOT NULL,
+    ord            INTEGER NOT NULL,
+    application_id TEXT NOT NULL,
+    added_at       INTEGER NOT NULL,
+    read           INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, ord)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS pendency_item ON pendency(user_id, application_id);
+CREATE INDEX IF NOT EXISTS pendency_by_application ON pendency(application_id);
 """
+
+NOTICES_KEPT = 1000
+_CHUNK = 500
+
+_GROUP_COLUMNS = (
+    "group_id, type, name, owner_id, introduction, notification, face_url, max_members, join_option,"
+    " mute_all, custom, created_at, info_seq, last_info_time, last_msg_time, next_msg_seq, member_count"
+)
+_MEMBER_COLUMNS = "user_id, role, join_time, msg_flag, name_card, mute_until, last_send_time, custom, read_seq"
+_APPLICATION_COLUMNS = (
+    "application_id, group_id, kind, from_user, to_user, add_time, request_msg, handled_by, handled_msg, result"
+)
+
+_pack = msgspec.msgpack.Encoder()
+_unpack_custom = msgspec.msgpack.Decoder(dict[str, str])
 
 
 def _placeholders(n: int) -> str:
     return ",".join("?" * n)
+
+
+def _chunks(items: list[str]) -> list[list[str]]:
+    return [items[start : start + _CHUNK] for start in range(0, len(items), _CHUNK)]
+
+
+def _pack_custom(custom: dict[str, str]) -> bytes | None:
+    return _pack.encode(custom) if custom else None
+
+
+def _custom(blob: bytes | None) -> dict[str, str]:
+    return _unpack_custom.decode(blob) if blob else {}
+
+
+def _merge_custom(current: dict[str, str], changes: dict[str, str]) -> dict[str, str]:
+    """``changes`` applied to ``current``: an empty value deletes the key."""
+    merged = dict(current)
+    for key, value in changes.items():
+        if value == "":
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _group(row: Any) -> GroupRecord:
+    return GroupRecord(
+        group_id=row[0],
+        type=row[1],
+        name=row[2],
+        owner_id=row[3],
+        introduction=row[4],
+        notification=row[5],
+        face_url=row[6],
+        max_members=row[7],
+        join_option=row[8],
+        mute_all=bool(row[9]),
+        custom=_custom(row[10]),
+        created_at=row[11],
+        info_seq=row[12],
+        last_info_time=row[13],
+        last_msg_time=row[14],
+        next_msg_seq=row[15],
+        member_count=row[16],
+    )
+
+
+def _member(row: Any) -> MemberRecord:
+    return MemberRecord(
+        user_id=row[0],
+        role=row[1],
+        join_time=row[2],
+        msg_flag=row[3],
+        name_card=row[4],
+        mute_until=row[5],
+        last_send_time=row[6],
+        custom=_custom(row[7]),
+        read_seq=row[8],
+    )
+
+
+def _application(row: Any) -> Application:
+    return Application(
+        application_id=row[0],
+        group_id=row[1],
+        kind=row[2],
+        from_user=row[3],
+        to_user=row[4],
+        add_time=row[5],
+        request_msg=row[6],
+        handled_by=row[7],
+        handled_msg=row[8],
+        result=row[9],
+    )
+
+
+def _read_group(db: sqlite3.Connection, group_id: str) -> GroupRecord | None:
+    row = db.execute(f"SELECT {_GROUP_COLUMNS} FROM groups WHERE group_id = ?", (group_id,)).fetchone()
+    return None if row is None else _group(row)
+
+
+def _existing_group(db: sqlite3.Connection, group_id: str) -> GroupRecord:
+    group = _read_group(db, group_id)
+    if group is None:
+        raise GroupcastError(ErrorCode.GROUP_NOT_FOUND, f"group {group_id} does not exist")
+    return group
+
+
+def _read_member(db: sqlite3.Connection, group_id: str, user_id: str) -> MemberRecord | None:
+    row = db.execute(
+        f"SELECT {_MEMBER_COLUMNS} FROM members WHERE group_id = ? AND user_id = ?", (group_id, user_id)
+    ).fetchone()
+    return None if row is None else _member(row)
+
+
+def _groups_of(db: sqlite3.Connection, user_id: str) -> int:
+    return int(db.execute("SELECT count(*) FROM members WHERE user_id = ?", (user_id,)).fetchone()[0])
+
+
+def _insert_members(db: sqlite3.Connection, group_id: str, members: Sequence[MemberRecord]) -> None:
+    db.executemany(
+        "INSERT INTO members(group_id, user_id, role, join_time, msg_flag, name_card, mute_until,"
+        " last_send_time, custom, read_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                group_id,
+                m.user_id,
+                m.role,
+                m.join_time,
+                m.msg_flag,
+                m.name_card,
+                m.mute_until,
+                m.last_send_time,
+                _pack_custom(m.custom),
+                m.read_seq,
+            )
+            for m in members
+        ],
+    )
+
+
+def _member_ids(db: sqlite3.Connection, group_id: str) -> list[str]:
+    return [
+        uid
+        for (uid,) in db.execute(
+            "SELECT user_id FROM members WHERE group_id = ? ORDER BY join_time, user_id", (group_id,)
+        )
+    ]
+
+
+def _read_application(db: sqlite3.Connection, application_id: str) -> Application | None:
+    row = db.execute(
+        f"SELECT {_APPLICATION_COLUMNS} FROM applications WHERE application_id = ?", (application_id,)
+    ).fetchone()
+    return None if row is None else _application(row)
+
+
+def _unique_members(members: Sequence[MemberRecord]) -> list[MemberRecord]:
+    """One record per user ID, the first one given."""
+    seen: dict[str, MemberRecord] = {}
+    for m in members:
+        seen.setdefault(m.user_id, m)
+    return list(seen.values())
 
 
 class SqliteStore:
@@ -123,3 +372,408 @@ class SqliteStore:
 
     async def online_devices(self, user_id: str, now: float) -> list[DeviceRecord]:
         return [d for d in self._devices.get(user_id, {}).values() if d.expires_at > now]
+
+    # -- groups -----------------------------------------------------------------------
+
+    async def create_group(
+        self, group: GroupRecord, members: Sequence[MemberRecord], *, day: int, daily_cap: int, groups_per_user: int
+    ) -> list[str]:
+        candidates = _unique_members(members)
+
+        def write(db: sqlite3.Connection) -> tuple[list[str], int]:
+            if db.execute("SELECT 1 FROM groups WHERE group_id = ?", (group.group_id,)).fetchone():
+                raise GroupcastError(ErrorCode.GROUP_ID_TAKEN, f"group ID {group.group_id} is taken")
+            row = db.execute("SELECT net FROM group_days WHERE day = ?", (day,)).fetchone()
+            if (row[0] if row else 0) >= daily_cap:
+                raise GroupcastError(ErrorCode.RATE_LIMITED, f"the app reached its daily cap of {daily_cap} groups")
+            added: list[MemberRecord] = []
+            left_out: list[str] = []
+            for m in candidates:
+                if _groups_of(db, m.user_id) < groups_per_user:
+                    added.append(m)
+                elif m.user_id == group.owner_id:
+                    raise GroupcastError(
+                        ErrorCode.TOO_MANY_GROUPS, f"{m.user_id} already belongs to {groups_per_user} groups"
+                    )
+                else:
+                    left_out.append(m.user_id)
+            g = group
+            db.execute(
+                f"INSERT INTO groups({_GROUP_COLUMNS}) VALUES ({_placeholders(17)})",
+                (
+                    g.group_id,
+                    g.type,
+                    g.name,
+                    g.owner_id,
+                    g.introduction,
+                    g.notification,
+                    g.face_url,
+                    g.max_members,
+                    g.join_option,
+                    int(g.mute_all),
+                    _pack_custom(g.custom),
+                    g.created_at,
+                    g.info_seq,
+                    g.last_info_time,
+                    g.last_msg_time,
+                    g.next_msg_seq,
+                    len(added),
+                ),
+            )
+            _insert_members(db, g.group_id, added)
+            db.execute(
+                "INSERT INTO group_days(day, net) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET net = net + 1", (day,)
+            )
+            return left_out, len(added)
+
+        left_out, count = await self._db.run(write)
+        group.member_count = count
+        return left_out
+
+    async def get_group(self, group_id: str) -> GroupRecord | None:
+        return await self._db.run(lambda db: _read_group(db, group_id))
+
+    async def get_groups(self, group_ids: Sequence[str]) -> dict[str, GroupRecord]:
+        ids = list(dict.fromkeys(group_ids))
+
+        def read(db: sqlite3.Connection) -> dict[str, GroupRecord]:
+            found: dict[str, GroupRecord] = {}
+            for chunk in _chunks(ids):
+                for row in db.execute(
+                    f"SELECT {_GROUP_COLUMNS} FROM groups WHERE group_id IN ({_placeholders(len(chunk))})", chunk
+                ):
+                    found[row[0]] = _group(row)
+            return found
+
+        return await self._db.run(read)
+
+    async def update_group(self, group_id: str, changes: GroupChanges, now: int) -> GroupRecord:
+        def write(db: sqlite3.Connection) -> GroupRecord:
+            group = _existing_group(db, group_id)
+            for field in ("name", "introduction", "notification", "face_url", "join_option", "mute_all"):
+                value = getattr(changes, field)
+                if value is not None:
+                    setattr(group, field, value)
+            if changes.custom is not None:
+                group.custom = _merge_custom(group.custom, changes.custom)
+            group.info_seq += 1
+            group.last_info_time = now
+            db.execute(
+                "UPDATE groups SET name = ?, introduction = ?, notification = ?, face_url = ?, join_option = ?,"
+                " mute_all = ?, custom = ?, info_seq = ?, last_info_time = ? WHERE group_id = ?",
+                (
+                    group.name,
+                    group.introduction,
+                    group.notification,
+                    group.face_url,
+                    group.join_option,
+                    int(group.mute_all),
+                    _pack_custom(group.custom),
+                    group.info_seq,
+                    group.last_info_time,
+                    group_id,
+                ),
+            )
+            return group
+
+        return await self._db.run(write)
+
+    async def delete_group(self, group_id: str, *, day: int) -> tuple[GroupRecord, list[str]]:
+        def write(db: sqlite3.Connection) -> tuple[GroupRecord, list[str]]:
+            group = _existing_group(db, group_id)
+            member_ids = _member_ids(db, group_id)
+            db.execute("DELETE FROM members WHERE group_id = ?", (group_id,))
+            db.execute(
+                "DELETE FROM pendency WHERE application_id IN"
+                " (SELECT application_id FROM applications WHERE group_id = ?)",
+                (group_id,),
+            )
+            db.execute("DELETE FROM applications WHERE group_id = ?", (group_id,))
+            db.execute("DELETE FROM groups WHERE group_id = ?", (group_id,))
+            if group.created_at // 86400 == day:
+                db.execute("UPDATE group_days SET net = max(net - 1, 0) WHERE day = ?", (day,))
+            return group, member_ids
+
+        return await self._db.run(write)
+
+    async def transfer_owner(self, group_id: str, new_owner_id: str) -> GroupRecord:
+        def write(db: sqlite3.Connection) -> GroupRecord:
+            group = _existing_group(db, group_id)
+            if _read_member(db, group_id, new_owner_id) is None:
+                raise GroupcastError(ErrorCode.NO_PERMISSION, f"{new_owner_id} is not a member of {group_id}")
+            if group.owner_id and group.owner_id != new_owner_id:
+                db.execute(
+                    "UPDATE members SET role = 'Member' WHERE group_id = ? AND user_id = ?", (group_id, group.owner_id)
+                )
+            db.execute("UPDATE members SET role = 'Owner' WHERE group_id = ? AND user_id = ?", (group_id, new_owner_id))
+            db.execute("UPDATE groups SET owner_id = ? WHERE group_id = ?", (new_owner_id, group_id))
+            group.owner_id = new_owner_id
+            return group
+
+        return await self._db.run(write)
+
+    # -- members ----------------------------------------------------------------------
+
+    async def get_member(self, group_id: str, user_id: str) -> MemberRecord | None:
+        return await self._db.run(lambda db: _read_member(db, group_id, user_id))
+
+    async def get_members(self, group_id: str, user_ids: Sequence[str]) -> dict[str, MemberRecord]:
+        ids = list(dict.fromkeys(user_ids))
+
+        def read(db: sqlite3.Connection) -> dict[str, MemberRecord]:
+            found: dict[str, MemberRecord] = {}
+            for chunk in _chunks(ids):
+                for row in db.execute(
+                    f"SELECT {_MEMBER_COLUMNS} FROM members"
+                    f" WHERE group_id = ? AND user_id IN ({_placeholders(len(chunk))})",
+                    [group_id, *chunk],
+                ):
+                    found[row[0]] = _member(row)
+            return found
+
+        return await self._db.run(read)
+
+    async def list_members(self, group_id: str, offset: int, limit: int) -> list[MemberRecord]:
+        if limit <= 0:
+            return []
+
+        def read(db: sqlite3.Connection) -> list[MemberRecord]:
+            rows = db.execute(
+                f"SELECT {_MEMBER_COLUMNS} FROM members INDEXED BY members_by_join"
+                " WHERE group_id = ? ORDER BY join_time, user_id LIMIT ? OFFSET ?",
+                (group_id, limit, max(offset, 0)),
+            )
+            return [_member(row) for row in rows]
+
+        return await self._db.run(read)
+
+    async def member_ids(self, group_id: str, roles: Sequence[str] = ()) -> list[str]:
+        wanted = set(roles)
+
+        def read(db: sqlite3.Connection) -> list[str]:
+            rows = db.execute(
+                "SELECT user_id, role FROM members WHERE group_id = ? ORDER BY join_time, user_id", (group_id,)
+            )
+            return [uid for uid, role in rows if not wanted or role in wanted]
+
+        return await self._db.run(read)
+
+    async def add_members(self, group_id: str, members: Sequence[MemberRecord], *, groups_per_user: int) -> AddOutcome:
+        candidates = _unique_members(members)
+
+        def write(db: sqlite3.Connection) -> AddOutcome:
+            group = _existing_group(db, group_id)
+            outcome = AddOutcome()
+            new: list[MemberRecord] = []
+            for m in candidates:
+                if db.execute(
+                    "SELECT 1 FROM members WHERE group_id = ? AND user_id = ?", (group_id, m.user_id)
+                ).fetchone():
+                    outcome.existing.append(m.user_id)
+                elif _groups_of(db, m.user_id) >= groups_per_user:
+                    outcome.over_limit.append(m.user_id)
+                else:
+                    new.append(m)
+            if group.max_members and group.member_count + len(new) > group.max_members:
+                raise GroupcastError(
+                    ErrorCode.GROUP_FULL,
+                    f"group {group_id} has {group.member_count} of {group.max_members} members;"
+                    f" {len(new)} more do not fit",
+                )
+            _insert_members(db, group_id, new)
+            if new:
+                db.execute("UPDATE groups SET member_count = member_count + ? WHERE group_id = ?", (len(new), group_id))
+            outcome.added = [m.user_id for m in new]
+            return outcome
+
+        return await self._db.run(write)
+
+    async def remove_members(self, group_id: str, user_ids: Sequence[str]) -> list[str]:
+        ids = list(dict.fromkeys(user_ids))
+
+        def write(db: sqlite3.Connection) -> list[str]:
+            group = _read_group(db, group_id)
+            if group is None:
+                return []
+            removed = [
+                uid
+                for uid in ids
+                if db.execute("DELETE FROM members WHERE group_id = ? AND user_id = ?", (group_id, uid)).rowcount
+            ]
+            if removed:
+                owner_id = "" if group.owner_id in removed else group.owner_id
+                db.execute(
+                    "UPDATE groups SET member_count = member_count - ?, owner_id = ? WHERE group_id = ?",
+                    (len(removed), owner_id, group_id),
+                )
+            return removed
+
+        return await self._db.run(write)
+
+    async def update_member(self, group_id: str, user_id: str, changes: MemberChanges) -> MemberRecord | None:
+        def write(db: sqlite3.Connection) -> MemberRecord | None:
+            member = _read_member(db, group_id, user_id)
+            if member is None:
+                return None
+            for field in ("role", "msg_flag", "name_card", "mute_until"):
+                value = getattr(changes, field)
+                if value is not None:
+                    setattr(member, field, value)
+            if changes.custom is not None:
+                member.custom = _merge_custom(member.custom, changes.custom)
+            db.execute(
+                "UPDATE members SET role = ?, msg_flag = ?, name_card = ?, mute_until = ?, custom = ?"
+                " WHERE group_id = ? AND user_id = ?",
+                (
+                    member.role,
+                    member.msg_flag,
+                    member.name_card,
+                    member.mute_until,
+                    _pack_custom(member.custom),
+                    group_id,
+                    user_id,
+                ),
+            )
+            return member
+
+        return await self._db.run(write)
+
+    async def user_groups(self, user_id: str) -> dict[str, str]:
+        def read(db: sqlite3.Connection) -> dict[str, str]:
+            rows = db.execute("SELECT group_id, msg_flag FROM members WHERE user_id = ?", (user_id,))
+            return {gid: flag for gid, flag in rows}
+
+        return await self._db.run(read)
+
+    # -- system notices ---------------------------------------------------------------
+
+    async def append_notices(self, user_ids: Sequence[str], payload: bytes) -> dict[str, int]:
+        ids = list(dict.fromkeys(user_ids))
+        blob = bytes(payload)
+
+        def write(db: sqlite3.Connection) -> dict[str, int]:
+            seqs: dict[str, int] = {}
+            for uid in ids:
+                row = db.execute("SELECT last_seq FROM notice_seqs WHERE user_id = ?", (uid,)).fetchone()
+                seq = (row[0] if row else 0) + 1
+                db.execute(
+                    "INSERT INTO notice_seqs(user_id, last_seq) VALUES (?, ?)"
+                    " ON CONFLICT(user_id) DO UPDATE SET last_seq = excluded.last_seq",
+                    (uid, seq),
+                )
+                db.execute("INSERT INTO notices(user_id, seq, payload) VALUES (?, ?, ?)", (uid, seq, blob))
+                if seq > NOTICES_KEPT:
+                    db.execute("DELETE FROM notices WHERE user_id = ? AND seq <= ?", (uid, seq - NOTICES_KEPT))
+                seqs[uid] = seq
+            return seqs
+
+        return await self._db.run(write)
+
+    async def notices_after(self, user_id: str, after_seq: int, limit: int) -> list[tuple[int, bytes]]:
+        if limit <= 0:
+            return []
+
+        def read(db: sqlite3.Connection) -> list[tuple[int, bytes]]:
+            rows = db.execute(
+                "SELECT seq, payload FROM notices WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                (user_id, after_seq, limit),
+            )
+            return [(seq, bytes(payload)) for seq, payload in rows]
+
+        return await self._db.run(read)
+
+    async def last_notice_seq(self, user_id: str) -> int:
+        def read(db: sqlite3.Connection) -> int:
+            row = db.execute("SELECT last_seq FROM notice_seqs WHERE user_id = ?", (user_id,)).fetchone()
+            return int(row[0]) if row else 0
+
+        return await self._db.run(read)
+
+    # -- pendency ---------------------------------------------------------------------
+
+    async def add_application(self, application: Application, recipients: Sequence[str], *, keep: int) -> None:
+        a = application
+        ids = list(dict.fromkeys(recipients))
+
+        def write(db: sqlite3.Connection) -> None:
+            db.execute(
+                f"INSERT OR REPLACE INTO applications({_APPLICATION_COLUMNS}) VALUES ({_placeholders(10)})",
+                (
+                    a.application_id,
+                    a.group_id,
+                    a.kind,
+                    a.from_user,
+                    a.to_user,
+                    a.add_time,
+                    a.request_msg,
+                    a.handled_by,
+                    a.handled_msg,
+                    a.result,
+                ),
+            )
+            for uid in ids:
+                # Adding an item that is already on the list moves it to the top, unread.
+                db.execute("DELETE FROM pendency WHERE user_id = ? AND application_id = ?", (uid, a.application_id))
+                top = db.execute("SELECT max(ord) FROM pendency WHERE user_id = ?", (uid,)).fetchone()[0]
+                db.execute(
+                    "INSERT INTO pendency(user_id, ord, application_id, added_at, read) VALUES (?, ?, ?, ?, 0)",
+                    (uid, (top or 0) + 1, a.application_id, a.add_time),
+                )
+                db.execute(
+                    "DELETE FROM pendency WHERE user_id = ? AND ord NOT IN"
+                    " (SELECT ord FROM pendency WHERE user_id = ? ORDER BY ord DESC LIMIT ?)",
+                    (uid, uid, max(keep, 0)),
+                )
+
+        await self._db.run(write)
+
+    async def get_application(self, application_id: str) -> Application | None:
+        return await self._db.run(lambda db: _read_application(db, application_id))
+
+    async def find_pending(self, group_id: str, kind: int, from_user: str, to_user: str) -> Application | None:
+        def read(db: sqlite3.Connection) -> Application | None:
+            row = db.execute(
+                f"SELECT {_APPLICATION_COLUMNS} FROM applications WHERE group_id = ? AND from_user = ?"
+                " AND kind = ? AND to_user = ? AND result = -1 ORDER BY add_time DESC LIMIT 1",
+                (group_id, from_user, kind, to_user),
+            ).fetchone()
+            return None if row is None else _application(row)
+
+        return await self._db.run(read)
+
+    async def pendency(self, user_id: str) -> list[tuple[Application, bool]]:
+        columns = ", ".join(f"a.{c.strip()}" for c in _APPLICATION_COLUMNS.split(","))
+
+        def read(db: sqlite3.Connection) -> list[tuple[Application, bool]]:
+            rows = db.execute(
+                f"SELECT {columns}, p.read FROM pendency p JOIN applications a USING (application_id)"
+                " WHERE p.user_id = ? ORDER BY p.ord DESC",
+                (user_id,),
+            )
+            return [(_application(row), bool(row[10])) for row in rows]
+
+        return await self._db.run(read)
+
+    async def mark_pendency_read(self, user_id: str) -> None:
+        def write(db: sqlite3.Connection) -> None:
+            db.execute("UPDATE pendency SET read = 1 WHERE user_id = ? AND read = 0", (user_id,))
+
+        await self._db.run(write)
+
+    async def decide_application(self, application_id: str, handler_id: str, accept: bool, message: str) -> Application:
+        def write(db: sqlite3.Connection) -> Application:
+            application = _read_application(db, application_id)
+            if application is None:
+                raise GroupcastError(ErrorCode.INVALID_PARAMETER, f"no application {application_id}")
+            if application.result != -1:
+                raise GroupcastError(ErrorCode.ALREADY_HANDLED, f"application {application_id} was already handled")
+            application.result = 1 if accept else 0
+            application.handled_by = handler_id
+            application.handled_msg = message
+            db.execute(
+                "UPDATE applications SET result = ?, handled_by = ?, handled_msg = ? WHERE application_id = ?",
+                (application.result, handler_id, message, application_id),
+            )
+            return application
+
+        return await self._db.run(write)

@@ -1,0 +1,187 @@
+"""What every group handler needs: the group and the actor's place in it, wire views of
+records, and the two delivery channels (system notices to users, tips to a group)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import msgspec
+
+from protocol.errors import ErrorCode, GroupcastError
+from protocol.groups import (
+    CustomField,
+    GroupMember,
+    GroupProfile,
+    GroupSystemNotice,
+    GroupTip,
+    MemberChange,
+    NoticeType,
+    ProfileChange,
+    SelfInfo,
+    TipType,
+)
+
+from ..ops import Ctx
+from ..store import Account, GroupRecord, MemberRecord
+from .rules import Rank, TypeRules, rank_of, rules_of
+
+__all__ = [
+    "Target",
+    "custom_fields",
+    "load",
+    "member_view",
+    "notify",
+    "now",
+    "profile_view",
+    "tip",
+]
+
+_notice_bytes = msgspec.msgpack.Encoder().encode
+
+
+def now() -> int:
+    return int(time.time())
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A group as one actor sees it."""
+
+    group: GroupRecord
+    rules: TypeRules
+    member: MemberRecord | None  # the actor's membership
+    rank: Rank
+
+    @property
+    def group_id(self) -> str:
+        return self.group.group_id
+
+
+async def load(ctx: Ctx, group_id: str) -> Target:
+    """The group and the actor's rank in it; ``GROUP_NOT_FOUND`` if it does not exist."""
+    store = ctx.node.store
+    group = await store.get_group(group_id)
+    if group is None:
+        raise GroupcastError(ErrorCode.GROUP_NOT_FOUND, f"group {group_id} does not exist or was dismissed")
+    rules = rules_of(group.type)
+    member = None if ctx.actor.is_admin else await store.get_member(group_id, ctx.actor.user_id)
+    return Target(group, rules, member, rank_of(member.role if member else None, ctx.actor.is_admin))
+
+
+def custom_fields(values: Mapping[str, str], keys: Iterable[str] | None = None) -> list[CustomField]:
+    """``values`` as wire pairs, limited to ``keys`` when given, in key order."""
+    chosen = sorted(values) if keys is None else [k for k in keys if k in values]
+    return [CustomField(key=k, value=values[k]) for k in chosen]
+
+
+def profile_view(
+    group: GroupRecord, rules: TypeRules, member: MemberRecord | None = None, custom_keys: Iterable[str] = ()
+) -> GroupProfile:
+    return GroupProfile(
+        group_id=group.group_id,
+        type=rules.wire_name,
+        name=group.name,
+        introduction=group.introduction,
+        notification=group.notification,
+        avatar=group.face_url,
+        owner_id=group.owner_id,
+        create_time=group.created_at,
+        info_sequence=group.info_seq,
+        last_info_time=group.last_info_time,
+        member_count=group.member_count,
+        max_member_count=group.max_members,
+        join_option=group.join_option,
+        mute_all_members=group.mute_all,
+        group_custom_field=custom_fields(group.custom, custom_keys),
+        self_info=None
+        if member is None
+        else SelfInfo(
+            role=member.role,
+            join_time=member.join_time,
+            message_remind_type=member.msg_flag,
+            name_card=member.name_card,
+            mute_until=member.mute_until,
+        ),
+    )
+
+
+def member_view(
+    member: MemberRecord, account: Account | None, *, own: bool, custom_keys: Iterable[str] = ()
+) -> GroupMember:
+    return GroupMember(
+        user_id=member.user_id,
+        role=member.role,
+        join_time=member.join_time,
+        nick=(account.nick or "") if account else "",
+        avatar=(account.face_url or "") if account else "",
+        name_card=member.name_card,
+        last_send_msg_time=member.last_send_time,
+        mute_until=member.mute_until,
+        member_custom_field=custom_fields(member.custom, custom_keys),
+        message_remind_type=member.msg_flag if own else None,
+    )
+
+
+async def notify(
+    ctx: Ctx,
+    user_ids: Iterable[str],
+    kind: NoticeType,
+    group: GroupRecord,
+    *,
+    handle_message: str = "",
+    application_id: str = "",
+    remind: str = "",
+    except_session: str = "",
+) -> None:
+    """Store a system notice under each user's notice sequence, then push it to every
+    device of theirs (but ``except_session``)."""
+    users = list(dict.fromkeys(user_ids))
+    if not users:
+        return
+    notice = GroupSystemNotice(
+        seq=0,
+        operation_type=int(kind),
+        group_id=group.group_id,
+        group_name=group.name,
+        operator_id="" if ctx.actor.is_admin else ctx.actor.user_id,
+        time=now(),
+        handle_message=handle_message,
+        application_id=application_id,
+        message_remind_type=remind,
+    )
+    seqs = await ctx.node.store.append_notices(users, _notice_bytes(notice))
+    for user_id, seq in seqs.items():
+        await ctx.node.router.to_users([user_id], msgspec.structs.replace(notice, seq=seq), except_session)
+
+
+async def tip(
+    ctx: Ctx,
+    group: GroupRecord,
+    kind: TipType,
+    *,
+    users: Iterable[str] = (),
+    join_type: str = "",
+    profile: ProfileChange | None = None,
+    changes: Iterable[MemberChange] = (),
+    operator: str | None = None,
+    joined: Iterable[str] = (),
+) -> None:
+    """Push a tip to the group's members online, on every node; ``joined`` users (new
+    members) get it on their own channel, which their nodes surely receive."""
+    await ctx.node.router.to_group(
+        group.group_id,
+        GroupTip(
+            group_id=group.group_id,
+            operation_type=int(kind),
+            operator_id=(("" if ctx.actor.is_admin else ctx.actor.user_id) if operator is None else operator),
+            time=now(),
+            user_id_list=list(users),
+            join_type=join_type,
+            member_count=group.member_count,
+            new_group_profile=profile,
+            member_list=list(changes),
+        ),
+        direct=joined,
+    )

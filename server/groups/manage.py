@@ -1,0 +1,250 @@
+"""Group lifecycle and profile: create, dismiss, transfer, read and edit the profile,
+list a user's groups."""
+
+from __future__ import annotations
+
+import secrets
+import string
+
+from protocol.errors import ErrorCode, GroupcastError
+from protocol.groups import (
+    ChangeGroupOwner,
+    CreateGroup,
+    CreateGroupResult,
+    CustomField,
+    DismissGroup,
+    GetGroupList,
+    GetGroupProfile,
+    GroupList,
+    GroupProfileResult,
+    NoticeType,
+    ProfileChange,
+    TipType,
+    UpdateGroupProfile,
+)
+
+from ..ops import Ctx, op
+from ..store import GroupChanges, GroupRecord, MemberRecord
+from . import rules as R
+from .common import custom_fields, load, notify, now, profile_view, tip
+
+__all__ = ["create_group"]
+
+_ID_ALPHABET = string.ascii_uppercase + string.digits
+
+
+def _validated_custom(fields: list[CustomField], declared: frozenset[str], limit: int, what: str) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for field in fields:
+        if field.key not in declared:
+            known = ", ".join(sorted(declared)) or "none"
+            raise GroupcastError(
+                ErrorCode.INVALID_PARAMETER, f"{what} custom field {field.key!r} is not declared (declared: {known})"
+            )
+        values[field.key] = R.validate_text(field.value, limit, f"{what} custom field {field.key}")
+    return values
+
+
+def _validate_profile_text(
+    name: str | None, introduction: str | None, notification: str | None, avatar: str | None
+) -> None:
+    if name is not None:
+        if not name.strip():
+            raise GroupcastError(ErrorCode.INVALID_PARAMETER, "group name is required")
+        R.validate_text(name, R.NAME_BYTES, "group name")
+    if introduction is not None:
+        R.validate_text(introduction, R.INTRODUCTION_BYTES, "introduction")
+    if notification is not None:
+        R.validate_text(notification, R.NOTIFICATION_BYTES, "notification")
+    if avatar is not None:
+        R.validate_text(avatar, R.FACE_URL_BYTES, "face URL")
+
+
+@op(CreateGroup)
+async def create_group_op(ctx: Ctx, req: CreateGroup) -> CreateGroupResult:
+    return await create_group(ctx, req, owner_id=ctx.actor.user_id)
+
+
+async def create_group(ctx: Ctx, req: CreateGroup, owner_id: str) -> CreateGroupResult:
+    """Create a group owned by ``owner_id`` (the REST API may name another owner, or
+    none: an app-admin-owned group)."""
+    node = ctx.node
+    rules = R.parse_type(req.type)
+    _validate_profile_text(req.name, req.introduction, req.notification, req.avatar)
+    if req.join_option is not None and not rules.join_option_settable:
+        raise GroupcastError(ErrorCode.INVALID_PARAMETER, f"{rules.type.value} groups do not take a join option")
+    cap = rules.default_max_members
+    if req.max_member_num and cap and req.max_member_num > cap:
+        raise GroupcastError(ErrorCode.INVALID_PARAMETER, f"{rules.type.value} groups have at most {cap} members")
+    custom = _validated_custom(
+        req.group_custom_field, node.config.group_custom_keys, R.GROUP_CUSTOM_VALUE_BYTES, "group"
+    )
+
+    invited = [m for m in req.member_list if m.user_id != owner_id]
+    if invited and not rules.stores_members:
+        raise GroupcastError(ErrorCode.NO_PERMISSION, "AVChatRoom groups have no member list: members join online")
+    if any(m.role == "Admin" for m in invited) and not rules.has_admins:
+        raise GroupcastError(ErrorCode.INVALID_PARAMETER, f"{rules.type.value} groups have no admins")
+    wanted = list(dict.fromkeys(([owner_id] if owner_id else []) + [m.user_id for m in invited]))
+    existing = await node.store.existing_accounts(wanted)
+    unknown = [u for u in wanted if u not in existing]
+    if unknown:
+        raise GroupcastError(ErrorCode.USER_NOT_FOUND, f"not registered: {', '.join(unknown)}")
+
+    if req.group_id:
+        group_id = R.validate_custom_group_id(req.group_id, rules)
+        taken = await node.store.get_group(group_id)
+        if taken is not None:
+            code = ErrorCode.GROUP_ID_OWNED if taken.owner_id == owner_id and owner_id else ErrorCode.GROUP_ID_TAKEN
+            raise GroupcastError(code, f"group ID {group_id} is taken")
+    else:
+        group_id = rules.id_prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
+
+    at = now()
+    member_custom_keys = node.config.member_custom_keys
+    members = []
+    if rules.stores_members:
+        if owner_id:
+            members.append(MemberRecord(user_id=owner_id, role="Owner", join_time=at, msg_flag=rules.default_remind))
+        seen = {owner_id}
+        for m in invited:
+            if m.user_id in seen:
+                continue
+            seen.add(m.user_id)
+            fields = _validated_custom(m.member_custom_field, member_custom_keys, R.MEMBER_CUSTOM_VALUE_BYTES, "member")
+            members.append(
+                MemberRecord(user_id=m.user_id, role=m.role, join_time=at, msg_flag=rules.default_remind, custom=fields)
+            )
+    group = GroupRecord(
+        group_id=group_id,
+        type=rules.type.value,
+        name=req.name,
+        owner_id=owner_id,
+        introduction=req.introduction,
+        notification=req.notification,
+        face_url=req.avatar,
+        max_members=req.max_member_num or cap,
+        join_option=req.join_option or rules.default_join_option,
+        custom=custom,
+        created_at=at,
+        last_info_time=at,
+    )
+    left_out = await node.store.create_group(
+        group,
+        members,
+        day=at // 86400,
+        daily_cap=node.config.daily_group_limit,
+        groups_per_user=node.config.max_groups_per_user,
+    )
+    added = [m for m in members if m.user_id not in left_out]
+    for member in added:
+        await node.router.membership([member.user_id], group_id, member.msg_flag)
+    group.member_count = len(added)
+    if owner_id:
+        await notify(ctx, [owner_id], NoticeType.CREATED, group, except_session=ctx.actor.session_id)
+    owner = next((m for m in added if m.user_id == owner_id), None)
+    return CreateGroupResult(group_id=group_id, group=profile_view(group, rules, owner))
+
+
+@op(DismissGroup)
+async def dismiss_group(ctx: Ctx, req: DismissGroup) -> None:
+    target = await load(ctx, req.group_id)
+    R.check(target.rules.dismiss, target.rank, "dismiss")
+    group, member_ids = await ctx.node.store.delete_group(req.group_id, day=now() // 86400)
+    await notify(ctx, member_ids, NoticeType.DISMISSED, group)
+    for user_id in member_ids:
+        await ctx.node.router.membership([user_id], group.group_id, "")
+
+
+@op(ChangeGroupOwner)
+async def change_group_owner(ctx: Ctx, req: ChangeGroupOwner) -> None:
+    target = await load(ctx, req.group_id)
+    R.check(target.rules.transfer, target.rank, "transfer ownership")
+    if req.new_owner_id == target.group.owner_id:
+        raise GroupcastError(ErrorCode.INVALID_PARAMETER, f"{req.new_owner_id} already owns the group")
+    if target.rules.stores_members:
+        if await ctx.node.store.get_member(req.group_id, req.new_owner_id) is None:
+            raise GroupcastError(ErrorCode.NO_PERMISSION, f"{req.new_owner_id} is not a member")
+        group = await ctx.node.store.transfer_owner(req.group_id, req.new_owner_id)
+    else:
+        if not await ctx.node.store.existing_accounts([req.new_owner_id]):
+            raise GroupcastError(ErrorCode.USER_NOT_FOUND, f"{req.new_owner_id} is not registered")
+        group = await ctx.node.store.update_group(req.group_id, GroupChanges(owner_id=req.new_owner_id), now())
+    await tip(ctx, group, TipType.GROUP_PROFILE_UPDATED, profile=ProfileChange(owner_id=req.new_owner_id))
+
+
+@op(GetGroupProfile)
+async def get_group_profile(ctx: Ctx, req: GetGroupProfile) -> GroupProfileResult:
+    target = await load(ctx, req.group_id)
+    if target.rank == R.Rank.NON_MEMBER and not target.rules.profile_public:
+        raise GroupcastError(ErrorCode.NO_PERMISSION, f"{target.rules.type.value} group profiles are for members only")
+    return GroupProfileResult(
+        group=profile_view(target.group, target.rules, target.member, req.group_custom_field_filter)
+    )
+
+
+@op(UpdateGroupProfile)
+async def update_group_profile(ctx: Ctx, req: UpdateGroupProfile) -> GroupProfileResult:
+    target = await load(ctx, req.group_id)
+    rules = target.rules
+    _validate_profile_text(req.name, req.introduction, req.notification, req.avatar)
+    if (
+        all(
+            v is None
+            for v in (req.name, req.introduction, req.notification, req.avatar, req.join_option, req.mute_all_members)
+        )
+        and not req.group_custom_field
+    ):
+        raise GroupcastError(ErrorCode.INVALID_PARAMETER, "nothing to change")
+    R.check(rules.edit_profile, target.rank, "edit the group profile")
+    if req.mute_all_members is not None:
+        R.check(rules.mute, target.rank, "mute all members")
+    if req.join_option is not None and not rules.join_option_settable:
+        raise GroupcastError(ErrorCode.INVALID_PARAMETER, f"{rules.type.value} groups do not take a join option")
+    custom = None
+    if req.group_custom_field:
+        custom = _validated_custom(
+            req.group_custom_field, ctx.node.config.group_custom_keys, R.GROUP_CUSTOM_VALUE_BYTES, "group"
+        )
+    changes = GroupChanges(
+        name=req.name,
+        introduction=req.introduction,
+        notification=req.notification,
+        face_url=req.avatar,
+        join_option=req.join_option,
+        mute_all=req.mute_all_members,
+        custom=custom,
+    )
+    group = await ctx.node.store.update_group(req.group_id, changes, now())
+    await tip(
+        ctx,
+        group,
+        TipType.GROUP_PROFILE_UPDATED,
+        profile=ProfileChange(
+            name=req.name,
+            introduction=req.introduction,
+            notification=req.notification,
+            avatar=req.avatar,
+            join_option=req.join_option,
+            mute_all_members=req.mute_all_members,
+            group_custom_field=None if custom is None else custom_fields(custom),
+        ),
+    )
+    return GroupProfileResult(group=profile_view(group, rules, target.member))
+
+
+@op(GetGroupList)
+async def get_group_list(ctx: Ctx, req: GetGroupList) -> GroupList:
+    store = ctx.node.store
+    memberships = await store.user_groups(ctx.actor.user_id)
+    groups = await store.get_groups(sorted(memberships))
+    listed = [g for g in groups.values() if R.rules_of(g.type).in_joined_list]
+    listed.sort(key=lambda g: g.group_id)
+    page = listed[req.offset : req.offset + req.count]
+    selves = {g.group_id: await store.get_member(g.group_id, ctx.actor.user_id) for g in page}
+    end = req.offset + len(page)
+    return GroupList(
+        group_list=[profile_view(g, R.rules_of(g.type), selves[g.group_id]) for g in page],
+        total=len(listed),
+        next_offset=end if end < len(listed) else 0,
+    )

@@ -1,0 +1,301 @@
+"""Joining and leaving: apply, invite, kick, quit; the pendency list; notice catch-up.
+
+Who may do what comes from the type's rules (:mod:`.rules`); each change is stored,
+then the user it concerns gets a system notice (stored under their notice sequence) and
+the group's members a tip.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import msgspec
+
+from protocol.errors import ErrorCode, GroupcastError
+from protocol.groups import (
+    AddGroupMember,
+    AddGroupMemberResult,
+    DeleteGroupMember,
+    GetGroupApplicationList,
+    GroupApplication,
+    GroupApplicationList,
+    GroupSystemNotice,
+    HandleGroupApplication,
+    JoinGroup,
+    JoinGroupResult,
+    NoticeType,
+    NotificationList,
+    QuitGroup,
+    SetGroupApplicationRead,
+    SyncNotifications,
+    TipType,
+)
+
+from ..ops import Ctx, op
+from ..store import Application, GroupRecord, MemberRecord
+from . import rules as R
+from .common import Target, load, notify, now, tip
+
+__all__ = ["PENDENCY_KEEP", "add_members"]
+
+PENDENCY_KEEP = 50  # items per user's pendency list; a 51st drops the oldest
+_notice = msgspec.msgpack.Decoder(GroupSystemNotice)
+
+
+async def _join(
+    ctx: Ctx, target: Target, user_ids: list[str], *, join_type: str, operator: str | None = None
+) -> tuple[GroupRecord, list[str], list[str], list[str]]:
+    """Add users as members, route the group to them and tell the group.
+
+    Returns the group afterwards and who was added, already there, over their limit.
+    """
+    rules = target.rules
+    at = now()
+    outcome = await ctx.node.store.add_members(
+        target.group_id,
+        [MemberRecord(user_id=u, role="Member", join_time=at, msg_flag=rules.default_remind) for u in user_ids],
+        groups_per_user=ctx.node.config.max_groups_per_user,
+    )
+    group = await ctx.node.store.get_group(target.group_id) or target.group
+    for user_id in outcome.added:
+        await ctx.node.router.membership([user_id], group.group_id, rules.default_remind)
+    if outcome.added:
+        await tip(
+            ctx,
+            group,
+            TipType.MEMBER_JOIN,
+            users=outcome.added,
+            join_type=join_type,
+            operator=operator,
+            joined=outcome.added,
+        )
+    return group, outcome.added, outcome.existing, outcome.over_limit
+
+
+async def add_members(ctx: Ctx, group_id: str, user_ids: list[str]) -> AddGroupMemberResult:
+    """Invite ``user_ids``: the shared path of ``addGroupMember`` and REST
+    ``add_group_member``. Per type: added at once (invitees get notice 7), invited to
+    consent (Work, by a member: notice 12 and a pendency item), or only told (AVChatRoom:
+    joining a live room is the invitee's own act)."""
+    target = await load(ctx, group_id)
+    rules = target.rules
+    R.check(rules.invite, target.rank, "invite")
+    wanted = list(dict.fromkeys(user_ids))
+    registered = await ctx.node.store.existing_accounts(wanted)
+    unknown = [u for u in wanted if u not in registered]
+    candidates = [u for u in wanted if u in registered]
+    result = AddGroupMemberResult(failure_user_id_list=unknown)
+    if not rules.stores_members:
+        await notify(ctx, candidates, NoticeType.INVITE_REQUEST, target.group)
+        result.pending_user_id_list = candidates
+        return result
+    present = await ctx.node.store.get_members(group_id, candidates)
+    newcomers = [u for u in candidates if u not in present]
+    result.existed_user_id_list = [u for u in candidates if u in present]
+    if rules.invitee_consents and not ctx.actor.is_admin:
+        for user_id in newcomers:
+            application_id = await _ask(ctx, target, kind=1, from_user=ctx.actor.user_id, to_user=user_id, message="")
+            await notify(ctx, [user_id], NoticeType.INVITE_REQUEST, target.group, application_id=application_id)
+        result.pending_user_id_list = newcomers
+        return result
+    if newcomers:
+        group, added, existing, over = await _join(ctx, target, newcomers, join_type="Invited")
+        await notify(ctx, added, NoticeType.INVITED, group)
+        result.success_user_id_list = added
+        result.existed_user_id_list += existing
+        result.over_limit_user_id_list = over
+    return result
+
+
+async def _ask(ctx: Ctx, target: Target, *, kind: int, from_user: str, to_user: str, message: str) -> str:
+    """Put a pending decision on the lists of those who decide; its ID. A second ask
+    with the same parties while the first is pending returns the first."""
+    store = ctx.node.store
+    pending = await store.find_pending(target.group_id, kind, from_user, to_user)
+    if pending is not None:
+        return pending.application_id
+    application = Application(
+        application_id=secrets.token_hex(8),
+        group_id=target.group_id,
+        kind=kind,
+        from_user=from_user,
+        to_user=to_user,
+        add_time=now(),
+        request_msg=message,
+    )
+    deciders = [to_user] if kind == 1 else await store.member_ids(target.group_id, ("Owner", "Admin"))
+    await store.add_application(application, deciders, keep=PENDENCY_KEEP)
+    return application.application_id
+
+
+@op(AddGroupMember)
+async def add_group_member(ctx: Ctx, req: AddGroupMember) -> AddGroupMemberResult:
+    return await add_members(ctx, req.group_id, req.user_id_list)
+
+
+@op(JoinGroup)
+async def join_group(ctx: Ctx, req: JoinGroup) -> JoinGroupResult:
+    target = await load(ctx, req.group_id)
+    rules = target.rules
+    if not rules.stores_members:
+        raise GroupcastError(ErrorCode.NO_PERMISSION, "AVChatRoom audiences are joined through the live room")
+    if target.member is not None:
+        return JoinGroupResult(status="AlreadyInGroup", group_id=req.group_id)
+    if rules.apply is R.Apply.REFUSED:
+        raise GroupcastError(
+            ErrorCode.NO_PERMISSION, "Work groups cannot be joined by application: a member must invite you"
+        )
+    option = "FreeAccess" if rules.apply is R.Apply.FREE else target.group.join_option
+    if option == "DisableApply":
+        raise GroupcastError(ErrorCode.NO_PERMISSION, "this group does not accept applications")
+    if option == "NeedPermission":
+        user = ctx.actor.user_id
+        pending = await ctx.node.store.find_pending(req.group_id, 0, user, "")
+        if pending is None:
+            application_id = await _ask(ctx, target, kind=0, from_user=user, to_user="", message=req.apply_message)
+            deciders = await ctx.node.store.member_ids(req.group_id, ("Owner", "Admin"))
+            await notify(
+                ctx,
+                deciders,
+                NoticeType.JOIN_REQUEST,
+                target.group,
+                handle_message=req.apply_message,
+                application_id=application_id,
+            )
+        return JoinGroupResult(status="WaitAdminApproval", group_id=req.group_id)
+    _, added, existing, _ = await _join(ctx, target, [ctx.actor.user_id], join_type="Apply")
+    if not added and not existing:
+        raise GroupcastError(ErrorCode.TOO_MANY_GROUPS, "you belong to the maximum number of groups")
+    return JoinGroupResult(status="JoinedSuccess" if added else "AlreadyInGroup", group_id=req.group_id)
+
+
+@op(QuitGroup)
+async def quit_group(ctx: Ctx, req: QuitGroup) -> None:
+    target = await load(ctx, req.group_id)
+    if not target.rules.stores_members:
+        raise GroupcastError(ErrorCode.NO_PERMISSION, "AVChatRoom audiences are left through the live room")
+    if target.member is None:
+        raise GroupcastError(ErrorCode.NO_PERMISSION, "you are not a member of this group")
+    if target.member.role == "Owner" and not target.rules.owner_can_quit:
+        raise GroupcastError(ErrorCode.OWNER_CANNOT_QUIT)
+    user = ctx.actor.user_id
+    await ctx.node.store.remove_members(req.group_id, [user])
+    await ctx.node.router.membership([user], req.group_id, "")
+    group = await ctx.node.store.get_group(req.group_id) or target.group
+    await notify(ctx, [user], NoticeType.QUIT, group)
+    await tip(ctx, group, TipType.MEMBER_QUIT, users=[user])
+
+
+@op(DeleteGroupMember)
+async def delete_group_member(ctx: Ctx, req: DeleteGroupMember) -> None:
+    await kick(ctx, req.group_id, req.user_id_list, req.reason)
+
+
+async def kick(ctx: Ctx, group_id: str, user_ids: list[str], reason: str = "") -> list[str]:
+    """Remove members: each gets notice 4, the others a tip. All or nothing."""
+    target = await load(ctx, group_id)
+    if not target.rules.stores_members:
+        raise GroupcastError(ErrorCode.NO_PERMISSION, "AVChatRoom keeps no member list to remove from")
+    R.check(target.rules.kick, target.rank, "remove members")
+    wanted = list(dict.fromkeys(user_ids))
+    members = await ctx.node.store.get_members(group_id, wanted)
+    strangers = [u for u in wanted if u not in members]
+    if strangers:
+        raise GroupcastError(ErrorCode.INVALID_PARAMETER, f"not members: {', '.join(strangers)}")
+    for member in members.values():
+        R.check_target(target.rank, R.rank_of(member.role), f"remove {member.user_id}")
+    removed = await ctx.node.store.remove_members(group_id, wanted)
+    for user_id in removed:
+        await ctx.node.router.membership([user_id], group_id, "")
+    group = await ctx.node.store.get_group(group_id) or target.group
+    await notify(ctx, removed, NoticeType.KICKED, group, handle_message=reason)
+    if removed:
+        await tip(ctx, group, TipType.MEMBER_KICKED, users=removed)
+    return removed
+
+
+# -- pendency ---------------------------------------------------------------------------------
+
+
+@op(GetGroupApplicationList)
+async def get_group_application_list(ctx: Ctx, req: GetGroupApplicationList) -> GroupApplicationList:
+    store = ctx.node.store
+    me = ctx.actor.user_id
+    items = await store.pendency(me)
+    groups = await store.get_groups(list({a.group_id for a, _ in items}))
+    views = [
+        GroupApplication(
+            application_id=a.application_id,
+            group_id=a.group_id,
+            group_name=groups[a.group_id].name if a.group_id in groups else "",
+            application_type=a.kind,
+            from_user=a.from_user,
+            to_user=a.to_user,
+            add_time=a.add_time,
+            request_msg=a.request_msg,
+            handled_msg=a.handled_msg,
+            handle_status=0 if a.result < 0 else (2 if a.handled_by == me else 1),
+            handle_result=max(a.result, 0),
+            read=read,
+        )
+        for a, read in items
+    ]
+    unread = sum(1 for v in views if not v.read and v.handle_status == 0)
+    return GroupApplicationList(application_list=views, unread_count=unread)
+
+
+@op(SetGroupApplicationRead)
+async def set_group_application_read(ctx: Ctx, req: SetGroupApplicationRead) -> None:
+    await ctx.node.store.mark_pendency_read(ctx.actor.user_id)
+
+
+@op(HandleGroupApplication)
+async def handle_group_application(ctx: Ctx, req: HandleGroupApplication) -> None:
+    store = ctx.node.store
+    application = await store.get_application(req.application_id)
+    if application is None:
+        raise GroupcastError(ErrorCode.INVALID_PARAMETER, f"no application {req.application_id!r}")
+    target = await load(ctx, application.group_id)
+    if application.kind == 1:
+        if application.to_user != ctx.actor.user_id:
+            raise GroupcastError(ErrorCode.NO_PERMISSION, "only the invitee decides on an invitation")
+    else:
+        R.check(R.Level.ADMIN, target.rank, "handle applications")
+    accept = req.handle_action == "Agree"
+    joiner = application.from_user if application.kind == 0 else application.to_user
+    group = target.group
+    if accept and group.max_members and group.member_count >= group.max_members:
+        raise GroupcastError(ErrorCode.GROUP_FULL)
+    application = await store.decide_application(req.application_id, ctx.actor.user_id, accept, req.handle_message)
+    if application.kind == 0:
+        outcome_notice = NoticeType.JOIN_ACCEPTED if accept else NoticeType.JOIN_REFUSED
+        told = application.from_user
+    else:
+        outcome_notice = NoticeType.INVITE_ACCEPTED if accept else NoticeType.INVITE_REFUSED
+        told = application.from_user
+    if accept:
+        join_type, operator = ("Apply", None) if application.kind == 0 else ("Invited", application.from_user)
+        try:
+            group, added, existing, _ = await _join(ctx, target, [joiner], join_type=join_type, operator=operator)
+        except GroupcastError as refused:
+            await notify(ctx, [told], NoticeType.JOIN_REFUSED, group, handle_message=refused.message)
+            raise
+        if not added and not existing:
+            await notify(ctx, [told], NoticeType.JOIN_REFUSED, group, handle_message="too many groups")
+            raise GroupcastError(ErrorCode.TOO_MANY_GROUPS, f"{joiner} belongs to the maximum number of groups")
+    await notify(
+        ctx, [told], outcome_notice, group, handle_message=req.handle_message, application_id=application.application_id
+    )
+
+
+# -- notices ------------------------------------------------------------------------------------
+
+
+@op(SyncNotifications)
+async def sync_notifications(ctx: Ctx, req: SyncNotifications) -> NotificationList:
+    store = ctx.node.store
+    rows = await store.notices_after(ctx.actor.user_id, req.after_seq, req.count + 1)
+    notices = [msgspec.structs.replace(_notice.decode(payload), seq=seq) for seq, payload in rows[: req.count]]
+    return NotificationList(
+        notices=notices, last_seq=await store.last_notice_seq(ctx.actor.user_id), complete=len(rows) <= req.count
+    )
