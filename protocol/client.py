@@ -237,7 +237,8 @@ class Client:
                 if notice.seq > (self.notice_seq or 0):
                     self.notice_seq = notice.seq
                     self._pushes.put_nowait(notice)
-            if page.complete:
+            # Also covers a live notice dropped (as a gap) while this sync ran.
+            if page.complete and page.last_seq <= (self.notice_seq or 0):
                 return
 
     # -- requests ---------------------------------------------------------------------

@@ -164,6 +164,7 @@ class NewMember(Wire):
 class CreateGroupResult(Wire):
     group_id: str
     group: GroupProfile
+    over_limit_user_id_list: list[str] = []  # initial members already in too many groups
 
 
 class CreateGroup(Request):
@@ -294,6 +295,7 @@ class GetGroupMemberList(Request):
     group_id: GroupId
     offset: Offset = 0
     count: Count = 15
+    member_custom_field_filter: list[str] = []
 
 
 class GetGroupMemberProfile(Request):
@@ -421,10 +423,12 @@ class MemberChange(Wire, omit_defaults=True):
 
 
 class GroupTip(Push):
-    """An event of a group, to its members."""
+    """An event of a group, to its members. ``seq``: its place in the group's history
+    (0 for groups without history, AVChatRoom)."""
 
     group_id: str
     operation_type: int
+    seq: int = 0
     operator_id: str = ""
     time: int = 0
     user_id_list: list[str] = []

@@ -71,3 +71,50 @@ async def test_device_limit_and_takeover_across_nodes(cluster: list[NodeProcess]
     assert refused.value.code == ErrorCode.DEVICE_LIMIT
     await b.running.login("carol", "phone")
     assert await asyncio.wait_for(old.wait_closed(), wait(5)) == CloseCode.REPLACED
+
+
+async def test_group_events_cross_nodes(cluster: list[NodeProcess]) -> None:
+    """Group changes made on node A reach members on node B (tips) and the user they
+    concern on every device (notices); node C, hosting no member, receives nothing."""
+    from protocol.groups import GroupSystemNotice, GroupTip, NoticeType, TipType
+
+    a, b, c = cluster
+    owner = await a.running.login("olive", "desk")
+    member_phone = await b.running.login("mark", "phone")
+    member_web = await b.running.login("mark", "web")
+    target_phone = await b.running.login("tess", "phone")
+    target_web = await c.running.login("tess", "web")  # the kicked user also has a device on C
+    gid = (await owner.create_group("Crew", "Public", member_list=[{"userID": "mark"}, {"userID": "tess"}])).group_id
+    joiner = await a.running.login("jay", "laptop")
+    outsider = await c.running.login("nora", "laptop")
+    await asyncio.sleep(0.3)
+
+    await owner.update_group_profile(gid, join_option="FreeAccess")
+    await joiner.join_group(gid)
+    for device in (member_phone, member_web, target_phone, target_web):
+        changed = await device.next_push(GroupTip, timeout=wait(5))
+        assert changed.operation_type == TipType.GROUP_PROFILE_UPDATED
+        joined = await device.next_push(GroupTip, timeout=wait(5))
+        assert (joined.operation_type, joined.user_id_list) == (TipType.MEMBER_JOIN, ["jay"])
+
+    own_join = await joiner.next_push(GroupTip, timeout=wait(5))
+    assert (own_join.operation_type, own_join.user_id_list) == (TipType.MEMBER_JOIN, ["jay"])
+
+    await owner.delete_group_member(gid, ["tess"])
+    for device in (target_phone, target_web):
+        kicked = await device.next_push(GroupSystemNotice, timeout=wait(5))
+        assert (kicked.operation_type, kicked.group_id) == (NoticeType.KICKED, gid)
+    for device in (member_phone, member_web):
+        gone = await device.next_push(GroupTip, timeout=wait(5))
+        assert (gone.operation_type, gone.user_id_list) == (TipType.MEMBER_KICKED, ["tess"])
+    gone = await joiner.next_push(GroupTip, timeout=wait(5))
+    assert (gone.operation_type, gone.user_id_list) == (TipType.MEMBER_KICKED, ["tess"])
+
+    await asyncio.sleep(0.3)
+    before_c = bus_received(c)
+    await owner.update_group_profile(gid, name="Crew 2")
+    assert (await member_web.next_push(GroupTip, timeout=wait(5))).new_group_profile.name == "Crew 2"  # type: ignore[union-attr]
+    await asyncio.sleep(0.3)
+    assert bus_received(c) == before_c  # tess left: C hosts no member of the group any more
+    assert not [p for p in outsider.drain_pushes() if isinstance(p, GroupTip)]
+    assert not [p for p in target_web.drain_pushes() if isinstance(p, GroupTip)]

@@ -52,9 +52,9 @@ async def test_create_syncs_devices_and_lists(server: Running) -> None:
     gid = created.group_id
     assert gid.startswith("@TGS#1") and created.group.type == "Private"
     assert created.group.self_info is not None and created.group.self_info.role == "Owner"
-    sync = await notice(laptop, NoticeType.CREATED)
-    assert sync.group_id == gid and sync.group_name == "Project X"
-    assert not [p for p in phone.drain_pushes() if isinstance(p, GroupSystemNotice)]
+    for device in (laptop, phone):  # every device keeps the same notice sequence
+        sync = await notice(device, NoticeType.CREATED)
+        assert sync.group_id == gid and sync.group_name == "Project X"
 
     bob = await server.login("bob")
     listed = await bob.get_group_list()
@@ -427,3 +427,26 @@ async def test_gap_in_live_notices_is_filled(server: Running) -> None:
     assert [n.seq for n in again] == [first[0].seq, first[1].seq, first[1].seq + 1]
     await asyncio.sleep(0.2)
     assert not [p for p in vic.drain_pushes() if isinstance(p, GroupSystemNotice)]
+
+
+async def test_avchatroom_owner_manages_the_room(server: Running) -> None:
+    """The AVChatRoom owner, known by ownerID alone, edits, transfers and dismisses;
+    anyone may invite (the invitee is only told); member records do not exist."""
+    await register(server, "heir")
+    owner = await server.login("host")
+    room = await owner.create_group("Live", "AVChatRoom")
+    gid = room.group_id
+    assert gid.startswith("@TGS#a") and room.group.member_count == 0 and room.group.owner_id == "host"
+    assert (await owner.update_group_profile(gid, notification="on air")).notification == "on air"
+    viewer = await server.login("viewer")
+    await refused(ErrorCode.NO_PERMISSION, viewer.update_group_profile(gid, name="mine"))
+    assert (await viewer.get_group_profile(gid)).name == "Live"  # public profile
+    invited = await viewer.add_group_member(gid, ["heir", "ghost"])
+    assert (invited.pending_user_id_list, invited.failure_user_id_list) == (["heir"], ["ghost"])
+    heir = await server.login("heir")
+    await refused(ErrorCode.NO_PERMISSION, heir.get_group_member_list(gid))
+    await owner.change_group_owner(gid, "heir")
+    assert (await heir.get_group_profile(gid)).owner_id == "heir"
+    await refused(ErrorCode.NO_PERMISSION, owner.dismiss_group(gid))
+    await heir.dismiss_group(gid)
+    await refused(ErrorCode.GROUP_NOT_FOUND, heir.get_group_profile(gid))

@@ -392,7 +392,8 @@ LIMIT = 1_000
 def group_record(group_id: str = "g1", owner: str = "alice", **fields: Any) -> GroupRecord:
     fields.setdefault("created_at", T0)
     fields.setdefault("name", f"name of {group_id}")
-    return GroupRecord(group_id=group_id, type="Public", owner_id=owner, **fields)
+    fields.setdefault("type", "Public")
+    return GroupRecord(group_id=group_id, owner_id=owner, **fields)
 
 
 def member(user_id: str, role: str = "Member", join_time: int = T0, **fields: Any) -> MemberRecord:
@@ -555,6 +556,16 @@ async def test_update_group_custom_merges_and_empty_deletes(store: Store) -> Non
     assert (await store.update_group("g1", GroupChanges(custom={"a": "", "c": ""}), T0)).custom == {}
     group = await store.get_group("g1")
     assert group is not None and group.custom == {}
+
+
+async def test_update_group_sets_owner_of_memberless_groups(store: Store) -> None:
+    """owner_id in GroupChanges moves the ownership of a memberless (AVChatRoom) group."""
+    await store.create_group(
+        group_record(type="AVChatRoom", owner="alice"), [], day=DAY, daily_cap=10, groups_per_user=10
+    )
+    assert (await store.update_group("g1", GroupChanges(owner_id="bob"), T0)).owner_id == "bob"
+    group = await store.get_group("g1")
+    assert group is not None and group.owner_id == "bob" and group.member_count == 0
 
 
 async def test_update_group_not_found(store: Store) -> None:

@@ -67,7 +67,10 @@ async def load(ctx: Ctx, group_id: str) -> Target:
         raise GroupcastError(ErrorCode.GROUP_NOT_FOUND, f"group {group_id} does not exist or was dismissed")
     rules = rules_of(group.type)
     member = None if ctx.actor.is_admin else await store.get_member(group_id, ctx.actor.user_id)
-    return Target(group, rules, member, rank_of(member.role if member else None, ctx.actor.is_admin))
+    role = member.role if member else None
+    if role is None and group.owner_id and group.owner_id == ctx.actor.user_id:
+        role = "Owner"  # memberless groups (AVChatRoom) know their owner only by owner_id
+    return Target(group, rules, member, rank_of(role, ctx.actor.is_admin))
 
 
 def custom_fields(values: Mapping[str, str], keys: Iterable[str] | None = None) -> list[CustomField]:
@@ -133,10 +136,9 @@ async def notify(
     handle_message: str = "",
     application_id: str = "",
     remind: str = "",
-    except_session: str = "",
 ) -> None:
     """Store a system notice under each user's notice sequence, then push it to every
-    device of theirs (but ``except_session``)."""
+    device of theirs, the acting one included: every device keeps the same sequence."""
     users = list(dict.fromkeys(user_ids))
     if not users:
         return
@@ -153,7 +155,7 @@ async def notify(
     )
     seqs = await ctx.node.store.append_notices(users, _notice_bytes(notice))
     for user_id, seq in seqs.items():
-        await ctx.node.router.to_users([user_id], msgspec.structs.replace(notice, seq=seq), except_session)
+        await ctx.node.router.to_users([user_id], msgspec.structs.replace(notice, seq=seq))
 
 
 async def tip(

@@ -115,6 +115,9 @@ async def create_group(ctx: Ctx, req: CreateGroup, owner_id: str) -> CreateGroup
             members.append(
                 MemberRecord(user_id=m.user_id, role=m.role, join_time=at, msg_flag=rules.default_remind, custom=fields)
             )
+    max_members = req.max_member_num or cap
+    if max_members and len(members) > max_members:
+        raise GroupcastError(ErrorCode.GROUP_FULL, f"{len(members)} initial members; the group takes {max_members}")
     group = GroupRecord(
         group_id=group_id,
         type=rules.type.value,
@@ -123,7 +126,7 @@ async def create_group(ctx: Ctx, req: CreateGroup, owner_id: str) -> CreateGroup
         introduction=req.introduction,
         notification=req.notification,
         face_url=req.avatar,
-        max_members=req.max_member_num or cap,
+        max_members=max_members,
         join_option=req.join_option or rules.default_join_option,
         custom=custom,
         created_at=at,
@@ -141,9 +144,11 @@ async def create_group(ctx: Ctx, req: CreateGroup, owner_id: str) -> CreateGroup
         await node.router.membership([member.user_id], group_id, member.msg_flag)
     group.member_count = len(added)
     if owner_id:
-        await notify(ctx, [owner_id], NoticeType.CREATED, group, except_session=ctx.actor.session_id)
+        await notify(ctx, [owner_id], NoticeType.CREATED, group)
     owner = next((m for m in added if m.user_id == owner_id), None)
-    return CreateGroupResult(group_id=group_id, group=profile_view(group, rules, owner))
+    return CreateGroupResult(
+        group_id=group_id, group=profile_view(group, rules, owner), over_limit_user_id_list=sorted(left_out)
+    )
 
 
 @op(DismissGroup)
@@ -164,7 +169,7 @@ async def change_group_owner(ctx: Ctx, req: ChangeGroupOwner) -> None:
         raise GroupcastError(ErrorCode.INVALID_PARAMETER, f"{req.new_owner_id} already owns the group")
     if target.rules.stores_members:
         if await ctx.node.store.get_member(req.group_id, req.new_owner_id) is None:
-            raise GroupcastError(ErrorCode.NO_PERMISSION, f"{req.new_owner_id} is not a member")
+            raise GroupcastError(ErrorCode.INVALID_PARAMETER, f"{req.new_owner_id} is not a member")
         group = await ctx.node.store.transfer_owner(req.group_id, req.new_owner_id)
     else:
         if not await ctx.node.store.existing_accounts([req.new_owner_id]):

@@ -56,8 +56,9 @@ async def get_group_member_list(ctx: Ctx, req: GetGroupMemberList) -> GroupMembe
     accounts = await ctx.node.store.get_accounts([m.user_id for m in members])
     end = req.offset + len(members)
     me = ctx.actor.user_id
+    keys = req.member_custom_field_filter
     return GroupMemberList(
-        member_list=[member_view(m, accounts.get(m.user_id), own=m.user_id == me) for m in members],
+        member_list=[member_view(m, accounts.get(m.user_id), own=m.user_id == me, custom_keys=keys) for m in members],
         member_count=target.group.member_count,
         next_offset=end if end < target.group.member_count and members else 0,
     )
@@ -179,6 +180,4 @@ async def set_message_remind_type(ctx: Ctx, req: SetMessageRemindType) -> None:
     flag = req.message_remind_type
     await ctx.node.store.update_member(req.group_id, user, MemberChanges(msg_flag=flag))
     await ctx.node.router.membership([user], req.group_id, flag)
-    await notify(
-        ctx, [user], NoticeType.REMIND_TYPE_CHANGED, target.group, remind=flag, except_session=ctx.actor.session_id
-    )
+    await notify(ctx, [user], NoticeType.REMIND_TYPE_CHANGED, target.group, remind=flag)

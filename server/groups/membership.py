@@ -94,8 +94,9 @@ async def add_members(ctx: Ctx, group_id: str, user_ids: list[str]) -> AddGroupM
     result.existed_user_id_list = [u for u in candidates if u in present]
     if rules.invitee_consents and not ctx.actor.is_admin:
         for user_id in newcomers:
-            application_id = await _ask(ctx, target, kind=1, from_user=ctx.actor.user_id, to_user=user_id, message="")
-            await notify(ctx, [user_id], NoticeType.INVITE_REQUEST, target.group, application_id=application_id)
+            application_id, new = await _ask(ctx, target, kind=1, from_user=ctx.actor.user_id, to_user=user_id)
+            if new:
+                await notify(ctx, [user_id], NoticeType.INVITE_REQUEST, target.group, application_id=application_id)
         result.pending_user_id_list = newcomers
         return result
     if newcomers:
@@ -107,13 +108,15 @@ async def add_members(ctx: Ctx, group_id: str, user_ids: list[str]) -> AddGroupM
     return result
 
 
-async def _ask(ctx: Ctx, target: Target, *, kind: int, from_user: str, to_user: str, message: str) -> str:
-    """Put a pending decision on the lists of those who decide; its ID. A second ask
-    with the same parties while the first is pending returns the first."""
+async def _ask(
+    ctx: Ctx, target: Target, *, kind: int, from_user: str, to_user: str, message: str = ""
+) -> tuple[str, bool]:
+    """Put a pending decision on the lists of those who decide: (its ID, whether it is
+    new). A second ask with the same parties while the first is pending is the first."""
     store = ctx.node.store
     pending = await store.find_pending(target.group_id, kind, from_user, to_user)
     if pending is not None:
-        return pending.application_id
+        return pending.application_id, False
     application = Application(
         application_id=secrets.token_hex(8),
         group_id=target.group_id,
@@ -125,7 +128,7 @@ async def _ask(ctx: Ctx, target: Target, *, kind: int, from_user: str, to_user: 
     )
     deciders = [to_user] if kind == 1 else await store.member_ids(target.group_id, ("Owner", "Admin"))
     await store.add_application(application, deciders, keep=PENDENCY_KEEP)
-    return application.application_id
+    return application.application_id, True
 
 
 @op(AddGroupMember)
@@ -150,9 +153,8 @@ async def join_group(ctx: Ctx, req: JoinGroup) -> JoinGroupResult:
         raise GroupcastError(ErrorCode.NO_PERMISSION, "this group does not accept applications")
     if option == "NeedPermission":
         user = ctx.actor.user_id
-        pending = await ctx.node.store.find_pending(req.group_id, 0, user, "")
-        if pending is None:
-            application_id = await _ask(ctx, target, kind=0, from_user=user, to_user="", message=req.apply_message)
+        application_id, new = await _ask(ctx, target, kind=0, from_user=user, to_user="", message=req.apply_message)
+        if new:
             deciders = await ctx.node.store.member_ids(req.group_id, ("Owner", "Admin"))
             await notify(
                 ctx,
@@ -264,27 +266,33 @@ async def handle_group_application(ctx: Ctx, req: HandleGroupApplication) -> Non
     accept = req.handle_action == "Agree"
     joiner = application.from_user if application.kind == 0 else application.to_user
     group = target.group
-    if accept and group.max_members and group.member_count >= group.max_members:
-        raise GroupcastError(ErrorCode.GROUP_FULL)
-    application = await store.decide_application(req.application_id, ctx.actor.user_id, accept, req.handle_message)
-    if application.kind == 0:
-        outcome_notice = NoticeType.JOIN_ACCEPTED if accept else NoticeType.JOIN_REFUSED
-        told = application.from_user
-    else:
-        outcome_notice = NoticeType.INVITE_ACCEPTED if accept else NoticeType.INVITE_REFUSED
-        told = application.from_user
     if accept:
-        join_type, operator = ("Apply", None) if application.kind == 0 else ("Invited", application.from_user)
+        # Refuse now rather than record an acceptance that cannot take effect.
+        if group.max_members and group.member_count >= group.max_members:
+            raise GroupcastError(ErrorCode.GROUP_FULL)
+        if len(await store.user_groups(joiner)) >= ctx.node.config.max_groups_per_user:
+            raise GroupcastError(ErrorCode.TOO_MANY_GROUPS, f"{joiner} belongs to the maximum number of groups")
+    application = await store.decide_application(req.application_id, ctx.actor.user_id, accept, req.handle_message)
+    invitation = application.kind == 1
+    # The applicant hears the outcome of an application, the inviter that of an invitation.
+    told = application.from_user
+    accepted, refused = (
+        (NoticeType.INVITE_ACCEPTED, NoticeType.INVITE_REFUSED)
+        if invitation
+        else (NoticeType.JOIN_ACCEPTED, NoticeType.JOIN_REFUSED)
+    )
+    message = req.handle_message
+    if accept:
+        join_type, operator = ("Invited", application.from_user) if invitation else ("Apply", None)
         try:
             group, added, existing, _ = await _join(ctx, target, [joiner], join_type=join_type, operator=operator)
-        except GroupcastError as refused:
-            await notify(ctx, [told], NoticeType.JOIN_REFUSED, group, handle_message=refused.message)
+            if not added and not existing:
+                raise GroupcastError(ErrorCode.TOO_MANY_GROUPS, f"{joiner} belongs to the maximum number of groups")
+        except GroupcastError as failed:  # lost a race since the checks above
+            await notify(ctx, [told], refused, group, handle_message=failed.message, application_id=req.application_id)
             raise
-        if not added and not existing:
-            await notify(ctx, [told], NoticeType.JOIN_REFUSED, group, handle_message="too many groups")
-            raise GroupcastError(ErrorCode.TOO_MANY_GROUPS, f"{joiner} belongs to the maximum number of groups")
     await notify(
-        ctx, [told], outcome_notice, group, handle_message=req.handle_message, application_id=application.application_id
+        ctx, [told], accepted if accept else refused, group, handle_message=message, application_id=req.application_id
     )
 
 

@@ -339,7 +339,7 @@ _DAY_TTL = 3 * 86400
 _CAS_ATTEMPTS = 100
 _PIPELINE_CHUNK = 5000
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 _json = msgspec.json.Encoder()
 _device = msgspec.json.Decoder(DeviceRecord)
@@ -362,11 +362,11 @@ class _StoredMember(msgspec.Struct, kw_only=True):
 
 _stored_member = msgspec.msgpack.Decoder(_StoredMember)
 _GROUP_TEXT_FIELDS = [f for f in GroupRecord.__struct_fields__ if f not in ("custom", "member_count")]
-_GROUP_FIELDS = ("name", "introduction", "notification", "face_url", "join_option", "mute_all")
+_GROUP_FIELDS = ("name", "introduction", "notification", "face_url", "join_option", "mute_all", "owner_id")
 _MEMBER_FIELDS = ("msg_flag", "name_card", "mute_until")
 
 
-def _chunks(items: Sequence[T]) -> list[Sequence[T]]:
+def _chunks(items: Sequence[_T]) -> list[Sequence[_T]]:
     """``items`` in slices of ``_PIPELINE_CHUNK``: one pipeline (round trip) each, so that
     no pipeline buffers an unbounded number of commands."""
     return [items[start : start + _PIPELINE_CHUNK] for start in range(0, len(items), _PIPELINE_CHUNK)]

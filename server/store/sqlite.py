@@ -450,7 +450,7 @@ class SqliteStore:
     async def update_group(self, group_id: str, changes: GroupChanges, now: int) -> GroupRecord:
         def write(db: sqlite3.Connection) -> GroupRecord:
             group = _existing_group(db, group_id)
-            for field in ("name", "introduction", "notification", "face_url", "join_option", "mute_all"):
+            for field in ("name", "introduction", "notification", "face_url", "join_option", "mute_all", "owner_id"):
                 value = getattr(changes, field)
                 if value is not None:
                     setattr(group, field, value)
@@ -460,7 +460,7 @@ class SqliteStore:
             group.last_info_time = now
             db.execute(
                 "UPDATE groups SET name = ?, introduction = ?, notification = ?, face_url = ?, join_option = ?,"
-                " mute_all = ?, custom = ?, info_seq = ?, last_info_time = ? WHERE group_id = ?",
+                " mute_all = ?, custom = ?, info_seq = ?, last_info_time = ?, owner_id = ? WHERE group_id = ?",
                 (
                     group.name,
                     group.introduction,
@@ -471,6 +471,7 @@ class SqliteStore:
                     _pack_custom(group.custom),
                     group.info_seq,
                     group.last_info_time,
+                    group.owner_id,
                     group_id,
                 ),
             )
