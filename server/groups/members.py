@@ -40,6 +40,8 @@ async def _other(ctx: Ctx, target: Target, user_id: str, what: str) -> MemberRec
         raise GroupcastError(ErrorCode.NO_PERMISSION, "AVChatRoom keeps no member records")
     member = await ctx.node.store.get_member(target.group_id, user_id)
     if member is None:
+        if user_id == ctx.actor.user_id:
+            raise GroupcastError(ErrorCode.NO_PERMISSION, "you are not a member of this group")
         raise GroupcastError(ErrorCode.INVALID_PARAMETER, f"{user_id} is not a member")
     if user_id == ctx.actor.user_id and not ctx.actor.is_admin:
         return member

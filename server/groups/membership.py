@@ -174,12 +174,12 @@ async def join_group(ctx: Ctx, req: JoinGroup) -> JoinGroupResult:
 @op(QuitGroup)
 async def quit_group(ctx: Ctx, req: QuitGroup) -> None:
     target = await load(ctx, req.group_id)
+    if target.rank == R.Rank.OWNER and not target.rules.owner_can_quit:
+        raise GroupcastError(ErrorCode.OWNER_CANNOT_QUIT)
     if not target.rules.stores_members:
         raise GroupcastError(ErrorCode.NO_PERMISSION, "AVChatRoom audiences are left through the live room")
     if target.member is None:
         raise GroupcastError(ErrorCode.NO_PERMISSION, "you are not a member of this group")
-    if target.member.role == "Owner" and not target.rules.owner_can_quit:
-        raise GroupcastError(ErrorCode.OWNER_CANNOT_QUIT)
     user = ctx.actor.user_id
     await ctx.node.store.remove_members(req.group_id, [user])
     await ctx.node.router.membership([user], req.group_id, "")
