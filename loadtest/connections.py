@@ -38,9 +38,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(port: int, data_dir: str) -> subprocess.Popen[bytes]:
+def start_server(port: int, data_dir: str, **settings: str) -> subprocess.Popen[bytes]:
+    """``groupcast serve`` on the embedded store; ``settings``: extra GROUPCAST_* variables."""
     env = dict(os.environ, GROUPCAST_SECRET_KEY=SECRET, GROUPCAST_SDKAPPID=str(SDKAPPID), GROUPCAST_LOG_LEVEL="warning")
     env["GROUPCAST_IDLE_TIMEOUT"] = "3600"
+    env.update(settings)
     server = subprocess.Popen(
         [sys.executable, "-m", "server", "serve", "--port", str(port), "--data-dir", data_dir], env=env
     )

@@ -20,6 +20,7 @@ __all__ = [
     "FaceContent",
     "FaceElem",
     "GetGroupHistory",
+    "GetOnlineMemberCount",
     "GetUnreadCounts",
     "GroupHistory",
     "GroupMessage",
@@ -28,6 +29,7 @@ __all__ = [
     "LocationContent",
     "LocationElem",
     "MsgElement",
+    "OnlineMemberCount",
     "RecallGroupMessage",
     "SendGroupMessage",
     "SendGroupMessageResult",
@@ -158,7 +160,7 @@ class RecallGroupMessage(Request):
     """The sender within the recall window, or the owner or an admin at any time."""
 
     group_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
-    seq: Annotated[int, msgspec.Meta(ge=1)]
+    msg_seq: Annotated[int, msgspec.Meta(ge=1)]  # the message's seq (``seq`` is the frame's)
     reason: Annotated[str, msgspec.Meta(max_length=100)] = ""
 
 
@@ -180,11 +182,11 @@ class UnreadCount(Wire):
 
 
 class SetGroupReadSeq(Request):
-    """Everything up to ``seq`` is read; your other devices get ``groupReadUpdated``."""
+    """Everything up to ``msgSeq`` is read; your other devices get ``groupReadUpdated``."""
 
     result = UnreadCount
     group_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
-    seq: Seq
+    msg_seq: Seq
 
 
 class UnreadCounts(Wire):
@@ -201,3 +203,27 @@ class GroupReadUpdated(Push):
     group_id: str
     read_seq: int
     unread_count: int
+
+
+class OnlineMemberCount(Wire):
+    group_id: str
+    member_count: int
+
+
+class GetOnlineMemberCount(Request):
+    """AVChatRoom: how many sessions are in the room now, on all nodes (fresh within
+    about 15 seconds). Other types: 0."""
+
+    result = OnlineMemberCount
+    group_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+
+
+REQUEST_TYPES: tuple[type[Request], ...] = (
+    SendGroupMessage,
+    GetGroupHistory,
+    RecallGroupMessage,
+    SetGroupReadSeq,
+    GetUnreadCounts,
+    GetOnlineMemberCount,
+)
+PUSH_TYPES: tuple[type[Push], ...] = (GroupMessage, GroupMessageRecalled, GroupReadUpdated)

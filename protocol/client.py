@@ -21,6 +21,7 @@ import contextlib
 import itertools
 import logging
 import random
+import secrets
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Literal, TypeVar
 
@@ -28,6 +29,7 @@ import msgspec
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from . import chat as C
 from . import groups as G
 from .codec import JSON, MSGPACK, Codec
 from .errors import GroupcastError, should_reconnect
@@ -62,6 +64,7 @@ class Client:
         heartbeat: bool = True,
         request_timeout: float = 10.0,
         notice_seq: int | None = None,
+        sync_groups: bool = True,
     ) -> None:
         self.url = url
         self.user_id = user_id
@@ -78,6 +81,13 @@ class Client:
         # The last system notice seen; None: start from the server's latest at login.
         self.notice_seq = notice_seq
         self._syncing: asyncio.Task[None] | None = None
+        # The last group message or tip seen per group (its history seq). Filled from the
+        # joined-group list at the first login; gaps and reconnects sync from it.
+        self.sync_groups = sync_groups
+        self.group_seqs: dict[str, int] = {}
+        self._quiet_groups: set[str] = set()  # receive option Discard: nothing to sync
+        self._group_syncs: dict[str, asyncio.Task[None]] = {}
+        self.rooms: set[str] = set()  # live rooms entered: entered again after a reconnect
         self.close_code: int | None = None
         self.close_reason = ""
         self.on_connected: list[Callable[[LoginResult], Any]] = []
@@ -125,6 +135,14 @@ class Client:
             self.notice_seq = self.session.notification_seq
         elif self.session.notification_seq > self.notice_seq:
             await self.sync_notices()
+        if self.sync_groups:
+            await self._sync_joined_groups()
+        for room in list(self.rooms):  # a live room's audience is in memory: enter again
+            try:
+                await self.join_group(room)
+            except RequestError as exc:
+                log.warning("could not enter room %s again: %s", room, exc)
+                self.rooms.discard(room)
         for callback in self.on_connected:
             outcome = callback(self.session)
             if asyncio.iscoroutine(outcome):
@@ -197,6 +215,8 @@ class Client:
                         self._stray.put_nowait(frame)
                 elif isinstance(frame, G.GroupSystemNotice):
                     self._on_notice(frame)
+                elif isinstance(frame, C.GroupMessage | G.GroupTip) and frame.seq:
+                    self._on_group_entry(frame)
                 else:
                     self._pushes.put_nowait(frame)  # type: ignore[arg-type]
         except ConnectionClosed:
@@ -219,6 +239,9 @@ class Client:
     # -- system notices: nothing lost, nothing twice ----------------------------------
 
     def _on_notice(self, notice: G.GroupSystemNotice) -> None:
+        if notice.seq == 0:  # live-only (an AVChatRoom's audience): no sequence to keep
+            self._pushes.put_nowait(notice)
+            return
         seen = self.notice_seq or 0
         if notice.seq <= seen:
             return  # already delivered (by a sync)
@@ -240,6 +263,54 @@ class Client:
             # Also covers a live notice dropped (as a gap) while this sync ran.
             if page.complete and page.last_seq <= (self.notice_seq or 0):
                 return
+
+    # -- group history: every message once, in order -------------------------------------
+
+    def _on_group_entry(self, entry: C.GroupMessage | G.GroupTip) -> None:
+        group_id = entry.group_id
+        seen = self.group_seqs.get(group_id)
+        if seen is None or entry.seq == seen + 1:
+            self.group_seqs[group_id] = entry.seq
+            self._pushes.put_nowait(entry)
+        elif entry.seq > seen + 1:
+            self._sync_group_soon(group_id)  # a gap: fetch it, this one included
+        # entry.seq <= seen: already delivered
+
+    def _sync_group_soon(self, group_id: str) -> None:
+        running = self._group_syncs.get(group_id)
+        if running is None or running.done():
+            self._group_syncs[group_id] = asyncio.create_task(self.sync_group(group_id))
+
+    async def sync_group(self, group_id: str) -> None:
+        """Fetch the group's history after :attr:`group_seqs` and deliver it, in order, once."""
+        while True:
+            after = self.group_seqs.get(group_id, 0)
+            page = await self.request(C.GetGroupHistory(group_id=group_id, after_seq=after, count=100))
+            for entry in page.messages:
+                if entry.seq > self.group_seqs.get(group_id, 0):
+                    self.group_seqs[group_id] = entry.seq
+                    self._pushes.put_nowait(entry)
+            if page.is_completed:
+                return
+
+    async def _sync_joined_groups(self) -> None:
+        """At login: learn where each joined group stands; after a reconnect, fetch what
+        was said meanwhile."""
+        offset = 0
+        while True:
+            page = await self.get_group_list(offset=offset)
+            for group in page.group_list:
+                latest = group.next_message_seq - 1
+                if group.self_info is not None and group.self_info.message_remind_type == "Discard":
+                    self._quiet_groups.add(group.group_id)
+                    self.group_seqs[group.group_id] = latest
+                elif group.group_id not in self.group_seqs:
+                    self.group_seqs[group.group_id] = latest  # new to this client: start now
+                elif self.group_seqs[group.group_id] < latest:
+                    self._sync_group_soon(group.group_id)
+            if not page.next_offset:
+                return
+            offset = page.next_offset
 
     # -- requests ---------------------------------------------------------------------
 
@@ -298,10 +369,14 @@ class Client:
         return await self.request(G.GetGroupList(offset=offset, count=count))  # type: ignore[no-any-return]
 
     async def join_group(self, group_id: str, apply_message: str = "") -> G.JoinGroupResult:
-        return await self.request(G.JoinGroup(group_id=group_id, apply_message=apply_message))  # type: ignore[no-any-return]
+        result: G.JoinGroupResult = await self.request(G.JoinGroup(group_id=group_id, apply_message=apply_message))
+        if result.type == "AVChatRoom":
+            self.rooms.add(group_id)
+        return result
 
     async def quit_group(self, group_id: str) -> None:
         await self.request(G.QuitGroup(group_id=group_id))
+        self.rooms.discard(group_id)
 
     async def add_group_member(self, group_id: str, user_ids: list[str]) -> G.AddGroupMemberResult:
         return await self.request(G.AddGroupMember(group_id=group_id, user_id_list=user_ids))  # type: ignore[no-any-return]
@@ -349,6 +424,38 @@ class Client:
         await self.request(
             G.HandleGroupApplication(application_id=application_id, handle_action=action, handle_message=message)
         )
+
+    # -- messages ------------------------------------------------------------------------
+
+    async def send_group_message(
+        self, group_id: str, body: list[C.MsgElement] | str, random: int | None = None, **fields: Any
+    ) -> C.SendGroupMessageResult:
+        """Send ``body`` (elements, or a plain text). Pass the same ``random`` to retry."""
+        if isinstance(body, str):
+            body = [C.TextElem(msg_content=C.TextContent(text=body))]
+        random = secrets.randbelow(2**32) if random is None else random
+        result = await self.request(C.SendGroupMessage(group_id=group_id, random=random, msg_body=body, **fields))
+        if result.seq and self.group_seqs.get(group_id, 0) == result.seq - 1:
+            self.group_seqs[group_id] = result.seq  # our own message: no gap to fill
+        return result  # type: ignore[no-any-return]
+
+    async def get_group_history(
+        self, group_id: str, *, after_seq: int | None = None, before_seq: int | None = None, count: int = 20
+    ) -> C.GroupHistory:
+        request = C.GetGroupHistory(group_id=group_id, after_seq=after_seq, before_seq=before_seq, count=count)
+        return await self.request(request)  # type: ignore[no-any-return]
+
+    async def recall_group_message(self, group_id: str, seq: int, reason: str = "") -> None:
+        await self.request(C.RecallGroupMessage(group_id=group_id, msg_seq=seq, reason=reason))
+
+    async def set_group_read_seq(self, group_id: str, seq: int) -> C.UnreadCount:
+        return await self.request(C.SetGroupReadSeq(group_id=group_id, msg_seq=seq))  # type: ignore[no-any-return]
+
+    async def get_unread_counts(self) -> list[C.UnreadCount]:
+        return (await self.request(C.GetUnreadCounts())).groups  # type: ignore[no-any-return]
+
+    async def get_online_member_count(self, group_id: str) -> int:
+        return (await self.request(C.GetOnlineMemberCount(group_id=group_id))).member_count  # type: ignore[no-any-return]
 
     async def logout(self) -> None:
         self._closing = True

@@ -11,14 +11,14 @@ from typing import Any, Union
 
 import msgspec
 
-from . import groups, messages
+from . import chat, groups, messages
 from .messages import Push, Reply, Request, ServerFrame
 
 __all__ = ["JSON", "MSGPACK", "PUSHES", "REQUESTS", "SUBPROTOCOLS", "Codec", "FrameHead", "codec_for_subprotocol"]
 
 # Every op and every push, from each module of the protocol.
-REQUESTS: tuple[type[Request], ...] = messages.REQUEST_TYPES + groups.REQUEST_TYPES
-PUSHES: tuple[type[Push], ...] = messages.PUSH_TYPES + groups.PUSH_TYPES
+REQUESTS: tuple[type[Request], ...] = messages.REQUEST_TYPES + groups.REQUEST_TYPES + chat.REQUEST_TYPES
+PUSHES: tuple[type[Push], ...] = messages.PUSH_TYPES + groups.PUSH_TYPES + chat.PUSH_TYPES
 RequestUnion = Union[REQUESTS]  # type: ignore[valid-type]
 PushUnion = Union[PUSHES]  # type: ignore[valid-type]
 ServerUnion = Union[(Reply, *PUSHES)]  # type: ignore[valid-type]

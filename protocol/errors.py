@@ -53,10 +53,15 @@ class ErrorCode(IntEnum):
     GROUP_FULL = 10014
     INVALID_GROUP_ID = 10015
     USER_NOT_FOUND = 10019
+    MUTED = 10017
     GROUP_ID_TAKEN = 10021
     ALREADY_HANDLED = 10024
     GROUP_ID_OWNED = 10025
+    MESSAGE_NOT_FOUND = 10030
+    RECALL_WINDOW_PASSED = 10031
+    RECALL_NOT_SUPPORTED = 10033
     TOO_MANY_GROUPS = 10037
+    NO_HISTORY = 10044
     # gateway (groupcast)
     NOT_LOGGED_IN = 19001
     ALREADY_LOGGED_IN = 19002
@@ -72,6 +77,8 @@ class ErrorCode(IntEnum):
     SDKAPPID_UNKNOWN = 70020
     ACCOUNT_NOT_FOUND = 70107
     ACCOUNT_INVALID_PARAMETER = 70402
+    # message content (Tencent 800xx)
+    MESSAGE_TOO_LONG = 80002
 
 
 ERROR_EXPLANATIONS: dict[ErrorCode, str] = {
@@ -89,10 +96,16 @@ ERROR_EXPLANATIONS: dict[ErrorCode, str] = {
     ErrorCode.GROUP_FULL: "the group is full",
     ErrorCode.INVALID_GROUP_ID: "invalid group ID",
     ErrorCode.USER_NOT_FOUND: "the user is not registered",
+    ErrorCode.MUTED: "you are muted in this group (or everyone is)",
     ErrorCode.GROUP_ID_TAKEN: "the group ID is taken",
     ErrorCode.ALREADY_HANDLED: "the application or invitation was already handled",
     ErrorCode.GROUP_ID_OWNED: "you already own a group with this ID",
+    ErrorCode.MESSAGE_NOT_FOUND: "no such message",
+    ErrorCode.RECALL_WINDOW_PASSED: "too late to recall this message",
+    ErrorCode.RECALL_NOT_SUPPORTED: "messages of this group type cannot be recalled",
     ErrorCode.TOO_MANY_GROUPS: "the user has reached the number of groups one may belong to",
+    ErrorCode.NO_HISTORY: "this group type keeps no history",
+    ErrorCode.MESSAGE_TOO_LONG: "the message body is over the size limit",
     ErrorCode.NOT_LOGGED_IN: "log in first: this operation needs an authenticated session",
     ErrorCode.ALREADY_LOGGED_IN: "this session is already logged in",
     ErrorCode.DEVICE_LIMIT: "the user already has the maximum number of devices online",

@@ -137,6 +137,8 @@ class GroupProfile(Wire):
     mute_all_members: bool = False
     group_custom_field: list[CustomField] = []
     self_info: SelfInfo | None = None
+    next_message_seq: int = 1  # the seq the next message or tip will get
+    last_message_time: int = 0
 
 
 class GroupMember(Wire):
@@ -245,6 +247,7 @@ class GetGroupList(Request):
 class JoinGroupResult(Wire):
     status: Literal["JoinedSuccess", "WaitAdminApproval", "AlreadyInGroup"]
     group_id: str
+    type: str = ""  # the group's type: "AVChatRoom" means a live room this session entered
 
 
 class JoinGroup(Request):
@@ -274,11 +277,13 @@ class AddGroupMember(Request):
 
 
 class DeleteGroupMember(Request):
-    """Kick members: each gets a type-4 notice, the rest a tip of type 3."""
+    """Kick members: each gets a type-4 notice, the rest a tip of type 3. AVChatRoom:
+    the users leave the live room, banned for ``duration`` seconds (0: not banned)."""
 
     group_id: GroupId
     user_id_list: Annotated[list[UserId], msgspec.Meta(min_length=1, max_length=500)]
     reason: Annotated[str, msgspec.Meta(max_length=300)] = ""
+    duration: Annotated[int, msgspec.Meta(ge=0, le=4294967295)] = 0
 
 
 # -- members ---------------------------------------------------------------------------------

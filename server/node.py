@@ -17,6 +17,8 @@ from .config import Config, resolve_secret
 from .gateway.presence import Presence
 from .gateway.registry import Registry
 from .gateway.router import Router
+from .messages import send  # noqa: F401  (registers the message handlers)
+from .messages.rooms import Rooms
 from .store import Store, open_store
 
 __all__ = ["Node"]
@@ -34,9 +36,12 @@ class Node:
         self.registry = Registry()
         self.router = Router(self.bus, self.registry, self.store)
         self.presence = Presence(self)
+        self.rooms = Rooms(self)
+        self.router.rooms = self.rooms
         self.accepting = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sweeper: asyncio.Task[None] | None = None
+        self._rooms_refresher: asyncio.Task[None] | None = None
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Run a background coroutine, keeping a reference until it ends."""
@@ -48,6 +53,7 @@ class Node:
         await self.store.start()
         await self.bus.start(self.router.on_message)
         self._sweeper = asyncio.create_task(self.registry.sweep_forever(self), name="groupcast-sweeper")
+        self._rooms_refresher = asyncio.create_task(self.rooms.refresh_forever(), name="groupcast-rooms")
         self.accepting = True
         backend = "redis" if self.config.redis_url else "embedded sqlite"
         log.info("node %s ready (%s, SDKAppID %d)", self.node_id, backend, self.config.sdkappid)
@@ -55,15 +61,16 @@ class Node:
     async def going_away(self) -> None:
         """Stop taking sessions and close the open ones with 1001 (going away)."""
         self.accepting = False
-        sessions = list(self.registry.sessions)
+        sessions = list(self.registry.sessions.values())
         await asyncio.gather(*(s.close(CloseCode.GOING_AWAY, "server shutting down") for s in sessions))
 
     async def stop(self) -> None:
         """Flush and disconnect; sessions must be gone (see :meth:`going_away`)."""
         self.accepting = False
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            await asyncio.gather(self._sweeper, return_exceptions=True)
+        for task in (self._sweeper, self._rooms_refresher):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         if self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
         await self.bus.close()

@@ -239,9 +239,12 @@ def groupcast_env(config: Config, **extra: str) -> dict[str, str]:
     return env
 
 
-def start_process(config: Config, tmp_path: Path, *extra_args: str, env: dict[str, str] | None = None) -> NodeProcess:
-    """``groupcast serve`` as a child process on a free port; returns once /healthz is 200."""
-    port = free_port()
+def start_process(
+    config: Config, tmp_path: Path, *extra_args: str, env: dict[str, str] | None = None, port: int = 0
+) -> NodeProcess:
+    """``groupcast serve`` as a child process on ``port`` (default: a free one); returns
+    once /healthz is 200."""
+    port = port or free_port()
     args = [sys.executable, "-m", "server", "serve", "--port", str(port), "--data-dir", config.data_dir]
     if config.redis_url:
         args += ["--redis-url", config.redis_url]
@@ -290,8 +293,8 @@ def processes(tmp_path: Path) -> Iterator[Any]:
     """``processes(config)`` starts a ``groupcast serve`` process; all are stopped at teardown."""
     nodes: list[NodeProcess] = []
 
-    def start(config: Config, *extra: str, env: dict[str, str] | None = None) -> NodeProcess:
-        node = start_process(config, tmp_path, *extra, env=env)
+    def start(config: Config, *extra: str, env: dict[str, str] | None = None, port: int = 0) -> NodeProcess:
+        node = start_process(config, tmp_path, *extra, env=env, port=port)
         nodes.append(node)
         return node
 

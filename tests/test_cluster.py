@@ -118,3 +118,38 @@ async def test_group_events_cross_nodes(cluster: list[NodeProcess]) -> None:
     assert bus_received(c) == before_c  # tess left: C hosts no member of the group any more
     assert not [p for p in outsider.drain_pushes() if isinstance(p, GroupTip)]
     assert not [p for p in target_web.drain_pushes() if isinstance(p, GroupTip)]
+
+
+async def test_messages_and_rooms_across_nodes(cluster: list[NodeProcess]) -> None:
+    """A message sent on node A reaches members on nodes B and C; a live room's audience
+    spans nodes, its online count sums them, and a message reaches all of it."""
+    from protocol.chat import GroupMessage
+
+    a, b, c = cluster
+    sender = await a.running.login("ann", "desk")
+    b_member = await b.running.login("ben", "phone")
+    c_member = await c.running.login("cid", "phone")
+    gid = (await sender.create_group("Talk", "Public", member_list=[{"userID": "ben"}, {"userID": "cid"}])).group_id
+    await asyncio.sleep(0.3)
+    sent = await sender.send_group_message(gid, "across")
+    for device in (b_member, c_member):
+        got = await device.next_push(GroupMessage, timeout=wait(5))
+        assert (got.seq, got.sender_id) == (sent.seq, "ann")
+
+    room = (await sender.create_group("Live", "AVChatRoom")).group_id
+    viewers = [await node.running.login(f"viewer{i}") for i, node in enumerate((a, b, b, c))]
+    for viewer in viewers:
+        await viewer.join_group(room)
+    await sender.join_group(room)
+    async with asyncio.timeout(wait(5)):
+        while await b_member.get_online_member_count(room) != 5:
+            await asyncio.sleep(0.05)
+    await sender.send_group_message(room, "to everyone here")
+    for viewer in viewers:
+        assert (await viewer.next_push(GroupMessage, timeout=wait(5))).msg_body[
+            0
+        ].msg_content.text == "to everyone here"  # type: ignore[union-attr]
+    await viewers[3].close()  # the only viewer on C goes
+    async with asyncio.timeout(wait(5)):
+        while await sender.get_online_member_count(room) != 4:
+            await asyncio.sleep(0.05)

@@ -246,7 +246,7 @@ async def test_slow_consumer_is_closed(serve: Any, backend: str) -> None:
         frame = json.dumps({"op": "heartbeat", "seq": 1})
 
         def stuck_is_closing() -> bool:
-            return all(s.closing for s in server.node.registry.sessions if s.device_id == "stuck")
+            return all(s.closing for s in server.node.registry.sessions.values() if s.device_id == "stuck")
 
         for _ in range(100):
             if stuck_is_closing():

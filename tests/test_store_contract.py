@@ -28,6 +28,7 @@ from server.store import (
     GroupRecord,
     MemberChanges,
     MemberRecord,
+    MessageRecord,
     Store,
 )
 from server.store.redis import RedisStore
@@ -380,6 +381,8 @@ async def test_concurrent_claims_respect_the_limit(store: Store) -> None:
 # * append_notices: a user listed twice gets one notice (the result maps user -> seq).
 # * member_ids / remove_members return lists whose order is not part of the contract (the
 #   tests sort them); list_members' order is.
+# * join_seq is set by the store: the group's next_msg_seq when the member was added (1 in a
+#   group without messages), whatever the record passed in says.
 # * Not pinned down: which refusal wins when several apply; whether transfer_owner bumps
 #   info_seq; remove_members on a group that does not exist; whether an application that
 #   fell off every pendency list can still be read.
@@ -397,6 +400,8 @@ def group_record(group_id: str = "g1", owner: str = "alice", **fields: Any) -> G
 
 
 def member(user_id: str, role: str = "Member", join_time: int = T0, **fields: Any) -> MemberRecord:
+    """A member record; as an expected value, one that joined before any message (join_seq 1)."""
+    fields.setdefault("join_seq", 1)
     return MemberRecord(user_id=user_id, role=role, join_time=join_time, **fields)
 
 
@@ -843,6 +848,453 @@ async def test_user_groups_reflects_membership_and_msg_flag(store: Store) -> Non
     assert await store.user_groups("nobody") == {}
 
 
+# -- history -----------------------------------------------------------------------------
+#
+# Readings these tests pin down:
+#
+# * append_message keeps the ``recalled`` it is given and replaces only seq and time; the
+#   returned record is the stored one. A retry returns the first record as stored (its seq,
+#   time and body), whatever the retry's body says. Not pinned down: which record a retry
+#   gets when two with its sender and random are in its window (only possible when
+#   dedupe_since goes back in time between calls).
+# * read_messages with both ``after`` and ``before``: the first ones in (after, before).
+#   ``limit`` <= 0 reads nothing.
+# * restrict on a group that does not exist raises GROUP_NOT_FOUND (nothing outlives its
+#   group); restrictions of an unknown group or user is {}.
+
+
+def msg(sender: str = "bob", random: int = 7, body: bytes = b"hello", kind: str = "msg") -> MessageRecord:
+    return MessageRecord(sender_id=sender, random=random, body=body, kind=kind)
+
+
+async def append(
+    store: Store,
+    group_id: str = "g1",
+    sender: str = "bob",
+    random: int = 7,
+    *,
+    at: int = T0,
+    since: int | None = None,
+    body: bytes = b"hello",
+    kind: str = "msg",
+) -> tuple[MessageRecord, bool]:
+    """Append at time ``at``; the dedupe window starts at ``since`` (default: 300 s before)."""
+    return await store.append_message(
+        group_id, msg(sender, random, body, kind), now=at, dedupe_since=at - 300 if since is None else since
+    )
+
+
+async def history(store: Store, group_id: str = "g1") -> list[MessageRecord]:
+    """The whole history, oldest first (the test groups are small)."""
+    return await store.read_messages(group_id, after=0, limit=10_000)
+
+
+async def fill(store: Store, count: int, group_id: str = "g1") -> list[MessageRecord]:
+    """Append ``count`` messages from bob (random = body index, time T0 + i); the records."""
+    return [(await append(store, group_id, random=i, at=T0 + i, body=f"m{i}".encode()))[0] for i in range(count)]
+
+
+def seqs(records: Sequence[MessageRecord]) -> list[int]:
+    return [r.seq for r in records]
+
+
+async def test_append_assigns_seq_and_time(store: Store) -> None:
+    """Appends get seq 1, 2, ... and time ``now``; the returned record is the stored one, the input otherwise."""
+    await create(store, "g1", "alice", ["bob"])
+    first, retried = await store.append_message("g1", msg(body=b"\x00\xffbin"), now=T0 + 10, dedupe_since=T0 - 290)
+    assert (first, retried) == (
+        MessageRecord(seq=1, time=T0 + 10, sender_id="bob", random=7, body=b"\x00\xffbin"),
+        False,
+    )
+    tip, retried = await store.append_message("g1", MessageRecord(kind="tip", body=b"t"), now=T0 + 11, dedupe_since=T0)
+    assert (tip, retried) == (MessageRecord(seq=2, time=T0 + 11, kind="tip", body=b"t"), False)
+    assert await history(store) == [first, tip]
+
+
+async def test_append_updates_group_and_sender(store: Store) -> None:
+    """A message sets next_msg_seq, last_msg_time and the sender's last_send_time; a tip not the latter."""
+    await create(store, "g1", "alice", ["bob"], custom={"k": "v"})
+    await append(store, sender="bob", at=T0 + 10)
+    group = await store.get_group("g1")
+    assert group is not None and (group.next_msg_seq, group.last_msg_time) == (2, T0 + 10)
+    assert await store.get_member("g1", "bob") == member("bob", last_send_time=T0 + 10)
+    await append(store, sender="alice", at=T0 + 20, kind="tip")
+    group = await store.get_group("g1")
+    assert group is not None and (group.next_msg_seq, group.last_msg_time) == (3, T0 + 20)
+    assert await store.get_member("g1", "alice") == member("alice", "Owner")
+    # The rest of the group record is untouched.
+    assert group == group_record(custom={"k": "v"}, member_count=2, next_msg_seq=3, last_msg_time=T0 + 20)
+
+
+async def test_append_from_a_non_member(store: Store) -> None:
+    """A message from a non-member (the app admin) is stored and makes no member record."""
+    await create(store, "g1", "alice", ["bob"])
+    record, _ = await append(store, sender="admin", at=T0 + 5)
+    assert record.seq == 1 and await store.get_member("g1", "admin") is None
+    assert sorted(await store.member_ids("g1")) == ["alice", "bob"] and await count_is_exact(store, "g1") == 2
+
+
+async def test_append_keeps_member_records_whole(store: Store) -> None:
+    """Updating last_send_time keeps every other field of the member, custom fields included."""
+    fields = dict(name_card="B", mute_until=T0 + 1, custom={"k": "v", "é": "\x00"}, msg_flag="Discard")
+    await store.create_group(
+        group_record(),
+        [member("alice", "Owner"), member("bob", "Admin", **fields)],
+        day=DAY,
+        daily_cap=CAP,
+        groups_per_user=LIMIT,
+    )
+    await store.set_read_seq("g1", "bob", 0)
+    await append(store, sender="bob", at=T0 + 3)
+    await append(store, sender="alice", at=T0 + 4)
+    assert await store.get_member("g1", "bob") == member("bob", "Admin", last_send_time=T0 + 3, **fields)
+    assert await store.get_member("g1", "alice") == member("alice", "Owner", last_send_time=T0 + 4)
+    assert await store.user_groups("bob") == {"g1": "Discard"}
+    updated = await store.update_member("g1", "bob", MemberChanges(name_card="C"))
+    assert updated == member("bob", "Admin", last_send_time=T0 + 3, **{**fields, "name_card": "C"})
+
+
+async def test_append_to_unknown_group_refused(store: Store) -> None:
+    """Appending to a group that does not exist (or no longer) raises GROUP_NOT_FOUND and stores nothing."""
+    await refused(ErrorCode.GROUP_NOT_FOUND, append(store, "nope"))
+    await refused(ErrorCode.GROUP_NOT_FOUND, append(store, "nope", kind="tip"))
+    assert await history(store, "nope") == []
+    await create(store, "g1")
+    await append(store)
+    await store.delete_group("g1", day=DAY)
+    await refused(ErrorCode.GROUP_NOT_FOUND, append(store, random=8))
+    assert await store.get_group("g1") is None and await history(store) == []
+
+
+async def test_retry_within_window_returns_the_first_record(store: Store) -> None:
+    """Same sender and random, first stored at or after dedupe_since: the first record, True, and nothing written."""
+    await create(store, "g1", "alice", ["bob"])
+    first, _ = await append(store, at=T0)
+    again, retried = await append(store, at=T0 + 200, since=T0, body=b"different")
+    assert (again, retried) == (first, True)
+    group = await store.get_group("g1")
+    assert group is not None and (group.next_msg_seq, group.last_msg_time) == (2, T0)
+    bob = await store.get_member("g1", "bob")
+    assert bob is not None and bob.last_send_time == T0
+    assert await history(store) == [first]
+    # The window's start is inclusive; a retry of a recalled message returns it recalled.
+    await store.recall_message("g1", 1)
+    assert await append(store, at=T0 + 300, since=T0) == (msgspec.structs.replace(first, recalled=True), True)
+
+
+async def test_retry_outside_window_is_a_new_message(store: Store) -> None:
+    """A first record stored before dedupe_since does not make a retry: a new seq; later retries find the newer one."""
+    await create(store, "g1", "alice", ["bob"])
+    await append(store, at=T0)
+    second, retried = await append(store, at=T0 + 400, since=T0 + 1)
+    assert (second.seq, second.time, retried) == (2, T0 + 400, False)
+    assert await append(store, at=T0 + 402, since=T0 + 1) == (second, True)
+    assert seqs(await history(store)) == [1, 2]
+
+
+async def test_tips_and_other_senders_never_collide(store: Store) -> None:
+    """Tips are never retries; another sender, random or group with the same values is a new message."""
+    await create(store, "g1", "alice", ["bob", "carol"])
+    await create(store, "g2", "alice", ["bob"])
+    results = [
+        await append(store, kind="tip", sender="", random=0),
+        await append(store, kind="tip", sender="", random=0),
+        await append(store, kind="tip", sender="bob"),
+        await append(store, sender="bob"),  # a tip with the same values came first
+        await append(store, sender="carol"),
+        await append(store, sender="bob", random=8),
+        await append(store, sender="bob", random=70),  # "bob\0" + "70" vs "bob7" + "\0" + "0" ...
+        await append(store, sender="bob7", random=0),
+        await append(store, "g2", sender="bob"),
+    ]
+    assert [(r.seq, retried) for r, retried in results] == [(i, False) for i in range(1, 9)] + [(1, False)]
+    assert await append(store, sender="bob") == (results[3][0], True)
+    assert await append(store, sender="bob7", random=0) == (results[7][0], True)
+
+
+async def test_concurrent_appends_get_gap_free_seqs(store: Store) -> None:
+    """100 concurrent appends get seqs 1..100, each once, and the history holds each record under its seq."""
+    await create(store, "g1", "alice", ["bob"])
+    results = await asyncio.gather(*(append(store, random=i, body=f"m{i}".encode()) for i in range(100)))
+    assert sorted(r.seq for r, _ in results) == list(range(1, 101)) and not any(retried for _, retried in results)
+    stored = {r.seq: r for r in await history(store)}
+    assert stored == {r.seq: r for r, _ in results}
+    group = await store.get_group("g1")
+    assert group is not None and group.next_msg_seq == 101
+
+
+async def test_concurrent_retries_store_one_message(store: Store) -> None:
+    """20 concurrent sends of one message store it once; every call gets that record."""
+    await create(store, "g1", "alice", ["bob"])
+    results = await asyncio.gather(*(append(store) for _ in range(20)))
+    assert [retried for _, retried in results].count(False) == 1
+    assert {r.seq for r, _ in results} == {1} and len({msgspec.msgpack.encode(r) for r, _ in results}) == 1
+    assert seqs(await history(store)) == [1]
+
+
+async def test_read_messages_after(store: Store) -> None:
+    """With after: the first ``limit`` records with a greater seq, oldest first."""
+    await create(store, "g1", "alice", ["bob"])
+    records = await fill(store, 10)
+    assert await store.read_messages("g1", after=0, limit=3) == records[0:3]
+    assert await store.read_messages("g1", after=3, limit=3) == records[3:6]
+    assert await store.read_messages("g1", after=8, limit=5) == records[8:10]
+    assert await store.read_messages("g1", after=-5, limit=2) == records[0:2]
+    assert await store.read_messages("g1", after=10, limit=5) == []
+    assert await store.read_messages("g1", after=50, limit=5) == []
+
+
+async def test_read_messages_before(store: Store) -> None:
+    """With before: the last ``limit`` records with a smaller seq, oldest first."""
+    await create(store, "g1", "alice", ["bob"])
+    records = await fill(store, 10)
+    assert await store.read_messages("g1", before=11, limit=3) == records[7:10]
+    assert await store.read_messages("g1", before=8, limit=3) == records[4:7]
+    assert await store.read_messages("g1", before=4, limit=10) == records[0:3]
+    assert await store.read_messages("g1", before=100, limit=2) == records[8:10]
+    assert await store.read_messages("g1", before=2, limit=5) == records[0:1]
+    assert await store.read_messages("g1", before=1, limit=5) == []
+    assert await store.read_messages("g1", before=0, limit=5) == []
+
+
+async def test_read_messages_latest_and_both_bounds(store: Store) -> None:
+    """With neither bound: the latest ``limit``; with both: the first ones between them; limit 0: nothing."""
+    await create(store, "g1", "alice", ["bob"])
+    records = await fill(store, 10)
+    assert await store.read_messages("g1", limit=3) == records[7:10]
+    assert await store.read_messages("g1", limit=100) == records
+    assert await store.read_messages("g1", after=2, before=9, limit=3) == records[2:5]
+    assert await store.read_messages("g1", after=2, before=6, limit=10) == records[2:5]
+    assert await store.read_messages("g1", after=5, before=6, limit=10) == []
+    for bounds in ({}, {"after": 0}, {"before": 5}):
+        assert await store.read_messages("g1", limit=0, **bounds) == []
+
+
+async def test_read_messages_empty_and_unknown_groups(store: Store) -> None:
+    """A group without messages, and a group that does not exist, read as empty in every direction."""
+    await create(store, "g1")
+    for group_id in ("g1", "nope"):
+        assert await store.read_messages(group_id, limit=10) == []
+        assert await store.read_messages(group_id, after=0, limit=10) == []
+        assert await store.read_messages(group_id, before=5, limit=10) == []
+
+
+async def test_read_messages_large_pages(store: Store) -> None:
+    """Pages of more than a thousand records (past any per-command slice) are complete and in order."""
+    await create(store, "g1", "alice", ["bob"])
+    records = await asyncio.gather(*(append(store, random=i, at=T0, body=b"x" * (i % 7)) for i in range(2100)))
+    by_seq = sorted((r for r, _ in records), key=lambda r: r.seq)
+    assert await store.read_messages("g1", limit=5000) == by_seq
+    assert await store.read_messages("g1", after=10, limit=2050) == by_seq[10:2060]
+    assert await store.read_messages("g1", before=2090, limit=2005) == by_seq[84:2089]
+
+
+async def test_recall_marks_the_message(store: Store) -> None:
+    """recall_message marks a message recalled, keeps its body, and is idempotent."""
+    await create(store, "g1", "alice", ["bob"])
+    records = await fill(store, 3)
+    recalled = msgspec.structs.replace(records[1], recalled=True)
+    assert await store.recall_message("g1", 2) == recalled
+    assert await store.recall_message("g1", 2) == recalled
+    assert await history(store) == [records[0], recalled, records[2]]
+
+
+async def test_recall_of_tips_and_missing_messages(store: Store) -> None:
+    """Recalling a tip, a seq that does not exist, or in an unknown group returns None and changes nothing."""
+    await create(store, "g1", "alice", ["bob"])
+    tip, _ = await append(store, kind="tip")
+    assert await store.recall_message("g1", tip.seq) is None
+    assert await store.recall_message("g1", 0) is None and await store.recall_message("g1", 2) is None
+    assert await store.recall_message("nope", 1) is None
+    assert await history(store) == [tip] and await history(store, "nope") == []
+
+
+async def test_concurrent_recalls(store: Store) -> None:
+    """Concurrent recalls of one message all return it recalled."""
+    await create(store, "g1", "alice", ["bob"])
+    first, _ = await append(store)
+    results = await asyncio.gather(*(store.recall_message("g1", 1) for _ in range(10)))
+    assert results == [msgspec.structs.replace(first, recalled=True)] * 10
+
+
+async def test_set_read_seq_only_raises(store: Store) -> None:
+    """set_read_seq raises the member's read_seq, never lowers it, and returns the value now held."""
+    await create(store, "g1", "alice", ["bob"])
+    assert await store.set_read_seq("g1", "bob", 5) == 5
+    assert await store.set_read_seq("g1", "bob", 3) == 5
+    assert await store.set_read_seq("g1", "bob", 5) == 5
+    assert await store.set_read_seq("g1", "bob", 7) == 7
+    assert await store.get_member("g1", "bob") == member("bob", read_seq=7)
+    assert await store.get_member("g1", "alice") == member("alice", "Owner")
+
+
+async def test_set_read_seq_of_non_members(store: Store) -> None:
+    """set_read_seq of a non-member, or in an unknown group, returns None and creates no member."""
+    await create(store, "g1", "alice")
+    assert await store.set_read_seq("g1", "bob", 3) is None
+    assert await store.set_read_seq("nope", "alice", 3) is None
+    assert await store.get_member("g1", "bob") is None and await store.get_member("nope", "alice") is None
+    assert await count_is_exact(store, "g1") == 1
+
+
+async def test_concurrent_read_seqs_keep_the_highest(store: Store) -> None:
+    """Concurrent set_read_seq calls leave the highest value, whatever order they ran in."""
+    await create(store, "g1", "alice", ["bob"])
+    await asyncio.gather(*(store.set_read_seq("g1", "bob", s) for s in [3, 9, 1, 7, 9, 2, 8]))
+    bob = await store.get_member("g1", "bob")
+    assert bob is not None and bob.read_seq == 9
+
+
+async def test_join_seq_of_initial_and_later_members(store: Store) -> None:
+    """Members get the group's next_msg_seq when they join: 1 at creation, later the seq after the last message."""
+    await store.create_group(
+        group_record(),
+        [member("alice", "Owner", join_seq=99), member("bob", join_seq=99)],
+        day=DAY,
+        daily_cap=CAP,
+        groups_per_user=LIMIT,
+    )
+    assert {u: m.join_seq for u, m in (await store.get_members("g1", ["alice", "bob"])).items()} == {
+        "alice": 1,
+        "bob": 1,
+    }
+    await fill(store, 3)
+    outcome = await store.add_members("g1", [member("carol", join_seq=0), member("bob")], groups_per_user=LIMIT)
+    assert outcome == AddOutcome(added=["carol"], existing=["bob"])
+    await append(store, random=100)
+    await store.add_members("g1", [member("dave"), member("erin")], groups_per_user=LIMIT)
+    found = await store.get_members("g1", ["alice", "bob", "carol", "dave", "erin"])
+    assert {u: m.join_seq for u, m in found.items()} == {"alice": 1, "bob": 1, "carol": 4, "dave": 5, "erin": 5}
+    assert await store.list_members("g1", 0, 10) == [
+        member("alice", "Owner"),
+        member("bob", last_send_time=T0),  # its last message: the append at T0
+        member("carol", join_seq=4),
+        member("dave", join_seq=5),
+        member("erin", join_seq=5),
+    ]
+    # Leaving and coming back is a new join.
+    await store.remove_members("g1", ["carol"])
+    await store.add_members("g1", [member("carol")], groups_per_user=LIMIT)
+    carol = await store.get_member("g1", "carol")
+    assert carol is not None and carol.join_seq == 5
+
+
+async def test_join_seq_of_a_group_created_with_history_seq(store: Store) -> None:
+    """A group created with next_msg_seq above 1 gives its first members that seq."""
+    await create(store, "g1", "alice", ["bob"], next_msg_seq=40)
+    alice = await store.get_member("g1", "alice")
+    assert alice is not None and alice.join_seq == 40
+    assert (await append(store))[0].seq == 40
+    await store.add_members("g1", [member("carol")], groups_per_user=LIMIT)
+    carol = await store.get_member("g1", "carol")
+    assert carol is not None and carol.join_seq == 41
+    assert seqs(await store.read_messages("g1", limit=10)) == [40]
+    assert seqs(await store.read_messages("g1", before=45, limit=10)) == [40]
+
+
+async def test_delete_group_removes_history(store: Store) -> None:
+    """delete_group removes the history and the retry index: a group re-created with the ID starts at seq 1."""
+    await create(store, "g1", "alice", ["bob"])
+    await fill(store, 5)
+    await store.delete_group("g1", day=DAY)
+    assert await history(store) == [] and await store.read_messages("g1", limit=10) == []
+    assert await store.recall_message("g1", 1) is None
+    await create(store, "g1", "alice", ["bob"])
+    again, retried = await append(store, random=0, at=T0 + 1)  # the same sender and random as the old seq 1
+    assert (again.seq, retried) == (1, False)
+    assert await history(store) == [again]
+    group = await store.get_group("g1")
+    assert group is not None and group.next_msg_seq == 2
+
+
+# -- AVChatRoom restrictions -------------------------------------------------------------
+
+
+async def test_restrict_set_overwrite_and_lift(store: Store) -> None:
+    """restrict sets, overwrites and (with 0) lifts each kind on its own; restrictions lists what is held."""
+    await create(store, "room", "alice", type="AVChatRoom")
+    assert await store.restrictions("room", "bob") == {}
+    await store.restrict("room", "bob", "ban", T0 + 60)
+    await store.restrict("room", "bob", "mute", T0 + 30)
+    await store.restrict("room", "carol", "mute", T0 - 10)  # over already: still listed
+    assert await store.restrictions("room", "bob") == {"ban": T0 + 60, "mute": T0 + 30}
+    await store.restrict("room", "bob", "ban", T0 + 90)
+    assert await store.restrictions("room", "bob") == {"ban": T0 + 90, "mute": T0 + 30}
+    await store.restrict("room", "bob", "mute", 0)
+    assert await store.restrictions("room", "bob") == {"ban": T0 + 90}
+    await store.restrict("room", "bob", "ban", 0)
+    await store.restrict("room", "bob", "ban", 0)  # lifting what is not held: nothing happens
+    assert await store.restrictions("room", "bob") == {}
+    assert await store.restrictions("room", "carol") == {"mute": T0 - 10}
+    assert await store.restrictions("nope", "bob") == {}
+
+
+async def test_restrictions_are_per_group_and_deleted_with_it(store: Store) -> None:
+    """Restrictions are per group; restrict in an unknown group raises GROUP_NOT_FOUND; delete_group drops them."""
+    await create(store, "r1", "alice", type="AVChatRoom")
+    await create(store, "r2", "alice", type="AVChatRoom")
+    await store.restrict("r1", "bob", "ban", T0 + 60)
+    assert await store.restrictions("r2", "bob") == {}
+    await refused(ErrorCode.GROUP_NOT_FOUND, store.restrict("nope", "bob", "ban", T0 + 60))
+    assert await store.restrictions("nope", "bob") == {}
+    await store.delete_group("r1", day=DAY)
+    await refused(ErrorCode.GROUP_NOT_FOUND, store.restrict("r1", "bob", "mute", T0 + 60))
+    await create(store, "r1", "alice", type="AVChatRoom")
+    assert await store.restrictions("r1", "bob") == {}
+
+
+async def test_room_audience_sums_recent_reports(store: Store) -> None:
+    """room_audience sums the nodes' latest counts reported at or after ``since``; 0 and delete_group drop them."""
+    await create(store, "room", "", type="AVChatRoom")
+    now = time.time()
+    await store.set_room_audience("room", "n1", 3, now - 20)
+    await store.set_room_audience("room", "n2", 2, now)
+    await store.set_room_audience("room", "n3", 4, now - 1)
+    assert await store.room_audience("room", now - 30) == 9
+    assert await store.room_audience("room", now - 10) == 6
+    await store.set_room_audience("room", "n3", 1, now)
+    await store.set_room_audience("room", "n2", 0, now)
+    assert await store.room_audience("room", now - 10) == 1
+    assert await store.room_audience("other", now - 10) == 0
+    await store.delete_group("room", day=DAY)
+    assert await store.room_audience("room", now - 30) == 0
+
+
+async def test_redis_deleted_group_leaves_no_keys(redis_server: RedisServer) -> None:
+    """Redis: after delete_group nothing is left in the group's slot (history, retry index, restrictions...)."""
+    prefix = unique_prefix()
+    store = RedisStore(redis_server.url, prefix)
+    await store.start()
+    try:
+        await create(store, "g1", "alice", ["bob"], type="AVChatRoom")
+        await fill(store, 3)
+        await store.restrict("g1", "bob", "ban", T0 + 60)
+        await store.set_room_audience("g1", "n1", 2, time.time())
+        assert len(await store.redis.keys(f"{prefix}{{g:g1}}*")) >= 8
+        await store.delete_group("g1", day=DAY)
+        assert await store.redis.keys(f"{prefix}{{g:g1}}*") == []
+    finally:
+        await store.close()
+
+
+async def test_redis_retry_index_is_trimmed(redis_server: RedisServer) -> None:
+    """Redis: each append drops the retry entries older than its dedupe window (the index stays small)."""
+    prefix = unique_prefix()
+    store = RedisStore(redis_server.url, prefix)
+    await store.start()
+    try:
+        await create(store, "g1", "alice", ["bob"])
+        await fill(store, 10)  # at T0 .. T0 + 9
+        await append(store, kind="tip", at=T0 + 100, since=T0 + 5)
+        assert await store.redis.zcard(store.group_key("g1", "recent")) == 5
+        await append(store, random=99, at=T0 + 100, since=T0 + 50)
+        assert await store.redis.zrange(store.group_key("g1", "recent"), 0, -1) == [b"bob\x0099"]
+        assert await store.redis.hgetall(store.group_key("g1", "recent_seq")) == {b"bob\x0099": b"12"}
+        assert seqs(await history(store)) == list(range(1, 13))
+    finally:
+        await store.close()
+
+
 # -- system notices ----------------------------------------------------------------------
 
 
@@ -984,23 +1436,55 @@ async def test_concurrent_decisions_exactly_one_wins(store: Store) -> None:
 
 
 async def test_sqlite_group_state_survives_reopen(tmp_path: Path) -> None:
-    """SQLite: groups, members, notices, pendency and the day's count are there after reopening the data dir."""
+    """SQLite: groups, members, history, restrictions, notices, pendency and the day's count survive reopening."""
     data_dir = str(tmp_path / "data")
     first = SqliteStore(data_dir)
     await first.start()
     await create(first, "g1", "alice", ["bob"], daily_cap=2, custom={"k": "v"})
     await first.append_notices(["alice"], b"\x00notice")
     await first.add_application(application("a1"), ["alice"], keep=50)
+    stored, _ = await append(first, sender="bob", at=T0 + 5)
+    await first.set_read_seq("g1", "bob", 1)
+    await first.restrict("g1", "carol", "ban", T0 + 60)
     await first.close()
 
     second = SqliteStore(data_dir)
     await second.start()
     try:
-        assert await second.get_group("g1") == group_record(custom={"k": "v"}, member_count=2)
-        assert [m.user_id for m in await second.list_members("g1", 0, 10)] == ["alice", "bob"]
+        assert await second.get_group("g1") == group_record(
+            custom={"k": "v"}, member_count=2, next_msg_seq=2, last_msg_time=T0 + 5
+        )
+        assert await second.list_members("g1", 0, 10) == [
+            member("alice", "Owner"),
+            member("bob", last_send_time=T0 + 5, read_seq=1),
+        ]
+        assert await history(second) == [stored] and await append(second, sender="bob", at=T0 + 6) == (stored, True)
+        assert await second.restrictions("g1", "carol") == {"ban": T0 + 60}
         assert await second.notices_after("alice", 0, 10) == [(1, b"\x00notice")]
         assert await second.pendency("alice") == [(application("a1"), False)]
         await create(second, "g2", daily_cap=2)
         await refused(ErrorCode.RATE_LIMITED, create(second, "g3", daily_cap=2))
+    finally:
+        await second.close()
+
+
+async def test_sqlite_database_without_join_seq_is_migrated(tmp_path: Path) -> None:
+    """SQLite: a database made before members had join_seq opens; its members read join_seq 0, new ones get theirs."""
+    data_dir = tmp_path / "data"
+    first = SqliteStore(str(data_dir))
+    await first.start()
+    await create(first, "g1", "alice")
+    await first.close()
+    with sqlite3.connect(data_dir / "groupcast.db") as conn:  # the column as an earlier version left it: absent
+        conn.execute("ALTER TABLE members DROP COLUMN join_seq")
+    conn.close()
+
+    second = SqliteStore(str(data_dir))
+    await second.start()
+    try:
+        assert await second.get_member("g1", "alice") == member("alice", "Owner", join_seq=0)
+        await append(second, sender="alice")
+        await second.add_members("g1", [member("bob")], groups_per_user=LIMIT)
+        assert await second.get_member("g1", "bob") == member("bob", join_seq=2)
     finally:
         await second.close()

@@ -82,6 +82,7 @@ class Presence:
     async def log_out(self, session: Session) -> None:
         node = self.node
         session.closing = True
+        await node.rooms.leave_all(session)
         indexed, last = node.registry.discard(session)
         if not indexed:
             return

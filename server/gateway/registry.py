@@ -23,11 +23,14 @@ __all__ = ["Registry"]
 
 class Registry:
     def __init__(self) -> None:
-        self.sessions: set[Session] = set()
+        self.sessions: dict[str, Session] = {}  # session id -> session
         self.users: dict[str, dict[str, Session]] = {}
 
     def connected(self, session: Session) -> None:
-        self.sessions.add(session)
+        self.sessions[session.id] = session
+
+    def session(self, session_id: str) -> Session | None:
+        return self.sessions.get(session_id)
 
     def add_user_session(self, session: Session) -> bool:
         """Index a logged-in session under its user; True if it is the user's first here."""
@@ -40,7 +43,7 @@ class Registry:
 
     def discard(self, session: Session) -> tuple[bool, bool]:
         """Forget a session: (was it logged in, was it its user's last session here)."""
-        self.sessions.discard(session)
+        self.sessions.pop(session.id, None)
         devices = self.users.get(session.user_id)
         if devices is None or devices.pop(session.id, None) is None:
             return False, False
@@ -61,7 +64,7 @@ class Registry:
         while True:
             await asyncio.sleep(interval)
             now = time.monotonic()
-            for session in list(self.sessions):
+            for session in list(self.sessions.values()):
                 if session.closing:
                     continue
                 if not session.logged_in:
@@ -71,4 +74,4 @@ class Registry:
                     session.close_soon(CloseCode.IDLE_TIMEOUT)
             if now >= next_refresh:
                 next_refresh = now + refresh_every
-                await node.presence.refresh(self.sessions)
+                await node.presence.refresh(self.sessions.values())

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Union
 import msgspec
 from prometheus_client import Counter
 
+from protocol.chat import GroupMessage
 from protocol.codec import PushUnion
 from protocol.errors import CloseCode
 
@@ -36,10 +37,22 @@ from .connection import Outgoing
 
 if TYPE_CHECKING:
     from ..bus import Bus
+    from ..messages.rooms import Rooms
     from ..store import Store
     from .registry import Registry
 
-__all__ = ["CloseDevice", "Membership", "Router", "ToGroup", "ToUser", "group_channel", "user_channel"]
+__all__ = [
+    "CloseDevice",
+    "Eject",
+    "Membership",
+    "Router",
+    "ToGroup",
+    "ToRoom",
+    "ToUser",
+    "group_channel",
+    "room_channel",
+    "user_channel",
+]
 
 log = logging.getLogger("groupcast.router")
 
@@ -79,7 +92,20 @@ class ToGroup(msgspec.Struct, tag="group", array_like=True, gc=False):
     except_users: list[str] = []
 
 
-Envelope = Union[ToUser, CloseDevice, Membership, ToGroup]
+class ToRoom(msgspec.Struct, tag="room", array_like=True, gc=False):
+    """Push ``push`` to the local audience of the channel's live room."""
+
+    push: PushUnion
+    except_session: str = ""
+
+
+class Eject(msgspec.Struct, tag="eject", array_like=True, gc=False):
+    """Take every session of ``user_id`` (everyone's if empty) out of the channel's live room."""
+
+    user_id: str
+
+
+Envelope = Union[ToUser, CloseDevice, Membership, ToGroup, ToRoom, Eject]
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder(Envelope).decode
 
@@ -92,6 +118,10 @@ def group_channel(group_id: str) -> str:
     return f"g:{group_id}"
 
 
+def room_channel(group_id: str) -> str:
+    return f"r:{group_id}"
+
+
 class Router:
     def __init__(self, bus: Bus, registry: Registry, store: Store) -> None:
         self._bus = bus
@@ -102,6 +132,7 @@ class Router:
         # Subscription changes go to the bus one at a time, so an unsubscribe can never
         # overtake the subscribe that follows it.
         self._lock = asyncio.Lock()
+        self.rooms: Rooms | None = None  # set by the node
         self.members: dict[str, dict[str, str]] = {}  # group -> local user -> msg_flag
         self._groups_of: dict[str, set[str]] = {}  # local user -> groups
 
@@ -190,7 +221,7 @@ class Router:
 
     # -- outbound ---------------------------------------------------------------------
 
-    async def publish(self, channels: Iterable[str], envelope: ToUser | CloseDevice | Membership | ToGroup) -> None:
+    async def publish(self, channels: Iterable[str], envelope: Envelope) -> None:
         payload = _encode(envelope)
         for channel in channels:
             BUS_PUBLISHED.inc()
@@ -227,6 +258,8 @@ class Router:
         kind, _, target = channel.partition(":")
         if isinstance(envelope, ToGroup) and kind == "g":
             self._deliver_to_group(target, envelope)
+        elif isinstance(envelope, ToRoom | Eject) and kind == "r" and self.rooms is not None:
+            self.rooms.deliver(target, envelope)
         elif kind != "u":
             log.error("%s on unexpected channel %s", type(envelope).__name__, channel)
         elif isinstance(envelope, ToUser):
@@ -245,15 +278,25 @@ class Router:
         local = self.members.get(group_id)
         if not local:
             return
-        outgoing = Outgoing(envelope.push)
+        push = envelope.push
+        outgoing = Outgoing(push)
+        quiet: Outgoing | None = None  # the no-notify variant, built on first need
+        honour = isinstance(push, GroupMessage)  # receive options apply to messages
         users = self._registry.users
         skip = envelope.except_users
-        for user_id in local:
+        for user_id, flag in local.items():
             if skip and user_id in skip:
                 continue
+            chosen = outgoing
+            if honour and flag != "AcceptAndNotify":
+                if flag == "Discard":
+                    continue
+                if quiet is None:
+                    quiet = Outgoing(msgspec.structs.replace(push, no_notify=True))
+                chosen = quiet
             for session in users.get(user_id, {}).values():
                 if session.id != envelope.except_session:
-                    session.push(outgoing)
+                    session.push(chosen)
 
 
 def _log_failure(task: asyncio.Future[None]) -> None:

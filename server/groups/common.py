@@ -23,8 +23,9 @@ from protocol.groups import (
     TipType,
 )
 
+from ..messages.history import encode_entry
 from ..ops import Ctx
-from ..store import Account, GroupRecord, MemberRecord
+from ..store import Account, GroupRecord, MemberRecord, MessageRecord
 from .rules import Rank, TypeRules, rank_of, rules_of
 
 __all__ = [
@@ -98,6 +99,8 @@ def profile_view(
         join_option=group.join_option,
         mute_all_members=group.mute_all,
         group_custom_field=custom_fields(group.custom, custom_keys),
+        next_message_seq=group.next_msg_seq,
+        last_message_time=group.last_msg_time,
         self_info=None
         if member is None
         else SelfInfo(
@@ -136,6 +139,7 @@ async def notify(
     handle_message: str = "",
     application_id: str = "",
     remind: str = "",
+    user_defined: str = "",
 ) -> None:
     """Store a system notice under each user's notice sequence, then push it to every
     device of theirs, the acting one included: every device keeps the same sequence."""
@@ -152,6 +156,7 @@ async def notify(
         handle_message=handle_message,
         application_id=application_id,
         message_remind_type=remind,
+        user_defined_field=user_defined,
     )
     seqs = await ctx.node.store.append_notices(users, _notice_bytes(notice))
     for user_id, seq in seqs.items():
@@ -170,20 +175,27 @@ async def tip(
     operator: str | None = None,
     joined: Iterable[str] = (),
 ) -> None:
-    """Push a tip to the group's members online, on every node; ``joined`` users (new
-    members) get it on their own channel, which their nodes surely receive."""
-    await ctx.node.router.to_group(
-        group.group_id,
-        GroupTip(
-            group_id=group.group_id,
-            operation_type=int(kind),
-            operator_id=(("" if ctx.actor.is_admin else ctx.actor.user_id) if operator is None else operator),
-            time=now(),
-            user_id_list=list(users),
-            join_type=join_type,
-            member_count=group.member_count,
-            new_group_profile=profile,
-            member_list=list(changes),
-        ),
-        direct=joined,
+    """Store a tip in the group's history (it takes the next ``seq``), then push it to
+    the members online, on every node; ``joined`` users (new members) get it on their
+    own channel, which their nodes surely receive. AVChatRoom: pushed to the room's
+    audience, not stored."""
+    at = now()
+    event = GroupTip(
+        group_id=group.group_id,
+        operation_type=int(kind),
+        operator_id=(("" if ctx.actor.is_admin else ctx.actor.user_id) if operator is None else operator),
+        time=at,
+        user_id_list=list(users),
+        join_type=join_type,
+        member_count=group.member_count,
+        new_group_profile=profile,
+        member_list=list(changes),
     )
+    if not rules_of(group.type).stores_members:
+        await ctx.node.rooms.publish(group.group_id, event)
+        return
+    record, _ = await ctx.node.store.append_message(
+        group.group_id, MessageRecord(kind="tip", body=encode_entry(event)), now=at, dedupe_since=at
+    )
+    event = msgspec.structs.replace(event, seq=record.seq, time=record.time)
+    await ctx.node.router.to_group(group.group_id, event, direct=joined)

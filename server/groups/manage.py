@@ -17,6 +17,7 @@ from protocol.groups import (
     GetGroupProfile,
     GroupList,
     GroupProfileResult,
+    GroupSystemNotice,
     NoticeType,
     ProfileChange,
     TipType,
@@ -60,6 +61,16 @@ def _validate_profile_text(
         R.validate_text(avatar, R.FACE_URL_BYTES, "face URL")
 
 
+def _check_join_option(rules: R.TypeRules, option: str | None) -> None:
+    if option is None:
+        return
+    if not rules.join_option_settable:
+        raise GroupcastError(ErrorCode.INVALID_PARAMETER, f"{rules.type.value} groups do not take a join option")
+    if not rules.stores_members and option == "NeedPermission":
+        # Entering a live room is an online act; there is no membership to approve.
+        raise GroupcastError(ErrorCode.INVALID_PARAMETER, "an AVChatRoom is FreeAccess or DisableApply")
+
+
 @op(CreateGroup)
 async def create_group_op(ctx: Ctx, req: CreateGroup) -> CreateGroupResult:
     return await create_group(ctx, req, owner_id=ctx.actor.user_id)
@@ -71,8 +82,7 @@ async def create_group(ctx: Ctx, req: CreateGroup, owner_id: str) -> CreateGroup
     node = ctx.node
     rules = R.parse_type(req.type)
     _validate_profile_text(req.name, req.introduction, req.notification, req.avatar)
-    if req.join_option is not None and not rules.join_option_settable:
-        raise GroupcastError(ErrorCode.INVALID_PARAMETER, f"{rules.type.value} groups do not take a join option")
+    _check_join_option(rules, req.join_option)
     cap = rules.default_max_members
     if req.max_member_num and cap and req.max_member_num > cap:
         raise GroupcastError(ErrorCode.INVALID_PARAMETER, f"{rules.type.value} groups have at most {cap} members")
@@ -156,6 +166,20 @@ async def dismiss_group(ctx: Ctx, req: DismissGroup) -> None:
     target = await load(ctx, req.group_id)
     R.check(target.rules.dismiss, target.rank, "dismiss")
     group, member_ids = await ctx.node.store.delete_group(req.group_id, day=now() // 86400)
+    if not target.rules.stores_members:  # AVChatRoom: the audience hears it, then leaves
+        await ctx.node.rooms.publish(
+            group.group_id,
+            GroupSystemNotice(
+                seq=0,
+                operation_type=int(NoticeType.DISMISSED),
+                group_id=group.group_id,
+                group_name=group.name,
+                operator_id="" if ctx.actor.is_admin else ctx.actor.user_id,
+                time=now(),
+            ),
+        )
+        await ctx.node.rooms.eject(group.group_id)
+        member_ids = [group.owner_id] if group.owner_id else []
     await notify(ctx, member_ids, NoticeType.DISMISSED, group)
     for user_id in member_ids:
         await ctx.node.router.membership([user_id], group.group_id, "")
@@ -204,8 +228,7 @@ async def update_group_profile(ctx: Ctx, req: UpdateGroupProfile) -> GroupProfil
     R.check(rules.edit_profile, target.rank, "edit the group profile")
     if req.mute_all_members is not None:
         R.check(rules.mute, target.rank, "mute all members")
-    if req.join_option is not None and not rules.join_option_settable:
-        raise GroupcastError(ErrorCode.INVALID_PARAMETER, f"{rules.type.value} groups do not take a join option")
+    _check_join_option(rules, req.join_option)
     custom = None
     if req.group_custom_field:
         custom = _validated_custom(

@@ -110,15 +110,19 @@ async def mute(ctx: Ctx, group_id: str, user_ids: list[str], seconds: int) -> No
     """Mute members for ``seconds`` from now (0 unmutes); members get a tip of type 7."""
     target = await load(ctx, group_id)
     R.check(target.rules.mute, target.rank, "mute members")
-    if not target.rules.stores_members:
-        raise GroupcastError(ErrorCode.NO_PERMISSION, "AVChatRoom keeps no member records")
+    until = now() + seconds if seconds else 0
+    if not target.rules.stores_members:  # AVChatRoom: a restriction on the user, no record
+        for user_id in user_ids:
+            await ctx.node.store.restrict(group_id, user_id, "mute", until)
+        changes = [MemberChange(user_id=u, mute_time=seconds) for u in user_ids]
+        await tip(ctx, target.group, TipType.MEMBER_PROFILE_UPDATED, users=user_ids, changes=changes)
+        return
     members = await ctx.node.store.get_members(group_id, user_ids)
     strangers = [u for u in user_ids if u not in members]
     if strangers:
         raise GroupcastError(ErrorCode.INVALID_PARAMETER, f"not members: {', '.join(strangers)}")
     for member in members.values():
         R.check_target(target.rank, R.rank_of(member.role), f"mute {member.user_id}")
-    until = now() + seconds if seconds else 0
     for user_id in members:
         await ctx.node.store.update_member(group_id, user_id, MemberChanges(mute_until=until))
     await tip(

@@ -141,9 +141,9 @@ async def join_group(ctx: Ctx, req: JoinGroup) -> JoinGroupResult:
     target = await load(ctx, req.group_id)
     rules = target.rules
     if not rules.stores_members:
-        raise GroupcastError(ErrorCode.NO_PERMISSION, "AVChatRoom audiences are joined through the live room")
+        return await _enter_room(ctx, target)
     if target.member is not None:
-        return JoinGroupResult(status="AlreadyInGroup", group_id=req.group_id)
+        return JoinGroupResult(status="AlreadyInGroup", group_id=req.group_id, type=rules.wire_name)
     if rules.apply is R.Apply.REFUSED:
         raise GroupcastError(
             ErrorCode.NO_PERMISSION, "Work groups cannot be joined by application: a member must invite you"
@@ -164,11 +164,26 @@ async def join_group(ctx: Ctx, req: JoinGroup) -> JoinGroupResult:
                 handle_message=req.apply_message,
                 application_id=application_id,
             )
-        return JoinGroupResult(status="WaitAdminApproval", group_id=req.group_id)
+        return JoinGroupResult(status="WaitAdminApproval", group_id=req.group_id, type=rules.wire_name)
     _, added, existing, _ = await _join(ctx, target, [ctx.actor.user_id], join_type="Apply")
     if not added and not existing:
         raise GroupcastError(ErrorCode.TOO_MANY_GROUPS, "you belong to the maximum number of groups")
-    return JoinGroupResult(status="JoinedSuccess" if added else "AlreadyInGroup", group_id=req.group_id)
+    return JoinGroupResult(
+        status="JoinedSuccess" if added else "AlreadyInGroup", group_id=req.group_id, type=rules.wire_name
+    )
+
+
+async def _enter_room(ctx: Ctx, target: Target) -> JoinGroupResult:
+    """AVChatRoom: joining is the session's own online act; nothing is stored."""
+    session = ctx.node.registry.session(ctx.actor.session_id)
+    if session is None:
+        raise GroupcastError(ErrorCode.NO_PERMISSION, "a live room is entered by a connected session")
+    if target.group.join_option == "DisableApply" and target.rank < R.Rank.OWNER:
+        raise GroupcastError(ErrorCode.NO_PERMISSION, "this room does not let anyone in")
+    entered = await ctx.node.rooms.enter(session, target.group)
+    return JoinGroupResult(
+        status="JoinedSuccess" if entered else "AlreadyInGroup", group_id=target.group_id, type=target.rules.wire_name
+    )
 
 
 @op(QuitGroup)
@@ -177,7 +192,10 @@ async def quit_group(ctx: Ctx, req: QuitGroup) -> None:
     if target.rank == R.Rank.OWNER and not target.rules.owner_can_quit:
         raise GroupcastError(ErrorCode.OWNER_CANNOT_QUIT)
     if not target.rules.stores_members:
-        raise GroupcastError(ErrorCode.NO_PERMISSION, "AVChatRoom audiences are left through the live room")
+        session = ctx.node.registry.session(ctx.actor.session_id)
+        if session is None or not await ctx.node.rooms.leave(session, req.group_id):
+            raise GroupcastError(ErrorCode.NO_PERMISSION, "you are not in this room")
+        return
     if target.member is None:
         raise GroupcastError(ErrorCode.NO_PERMISSION, "you are not a member of this group")
     user = ctx.actor.user_id
@@ -190,15 +208,16 @@ async def quit_group(ctx: Ctx, req: QuitGroup) -> None:
 
 @op(DeleteGroupMember)
 async def delete_group_member(ctx: Ctx, req: DeleteGroupMember) -> None:
-    await kick(ctx, req.group_id, req.user_id_list, req.reason)
+    await kick(ctx, req.group_id, req.user_id_list, req.reason, req.duration)
 
 
-async def kick(ctx: Ctx, group_id: str, user_ids: list[str], reason: str = "") -> list[str]:
-    """Remove members: each gets notice 4, the others a tip. All or nothing."""
+async def kick(ctx: Ctx, group_id: str, user_ids: list[str], reason: str = "", ban_seconds: int = 0) -> list[str]:
+    """Remove members: each gets notice 4, the others a tip. All or nothing.
+    AVChatRoom: the users leave the room on every node, banned ``ban_seconds``."""
     target = await load(ctx, group_id)
-    if not target.rules.stores_members:
-        raise GroupcastError(ErrorCode.NO_PERMISSION, "AVChatRoom keeps no member list to remove from")
     R.check(target.rules.kick, target.rank, "remove members")
+    if not target.rules.stores_members:
+        return await _eject(ctx, target, list(dict.fromkeys(user_ids)), reason, ban_seconds)
     wanted = list(dict.fromkeys(user_ids))
     members = await ctx.node.store.get_members(group_id, wanted)
     strangers = [u for u in wanted if u not in members]
@@ -214,6 +233,19 @@ async def kick(ctx: Ctx, group_id: str, user_ids: list[str], reason: str = "") -
     if removed:
         await tip(ctx, group, TipType.MEMBER_KICKED, users=removed)
     return removed
+
+
+async def _eject(ctx: Ctx, target: Target, user_ids: list[str], reason: str, ban_seconds: int) -> list[str]:
+    if target.group.owner_id in user_ids:
+        raise GroupcastError(ErrorCode.NO_PERMISSION, "the owner cannot be removed from the room")
+    until = now() + ban_seconds if ban_seconds else 0
+    for user_id in user_ids:
+        if until:
+            await ctx.node.store.restrict(target.group_id, user_id, "ban", until)
+        await ctx.node.rooms.eject(target.group_id, user_id)
+    await notify(ctx, user_ids, NoticeType.KICKED, target.group, handle_message=reason)
+    await tip(ctx, target.group, TipType.MEMBER_KICKED, users=user_ids)
+    return user_ids
 
 
 # -- pendency ---------------------------------------------------------------------------------

@@ -93,6 +93,7 @@ class TypeRules:
     in_joined_list: bool
     new_members_see_history: bool
     default_remind: str = "AcceptAndNotify"  # a new member's receive option
+    unread_counts: bool = True
 
 
 _WORK = TypeRules(
@@ -150,6 +151,7 @@ _MEETING = replace(
     default_max_members=10000,
     default_join_option="FreeAccess",
     default_remind="AcceptNotNotify",
+    unread_counts=False,
 )
 # AVChatRoom: memberless; anyone may invite; the owner alone manages.
 _AVCHATROOM = replace(
@@ -168,6 +170,7 @@ _AVCHATROOM = replace(
     set_admin=Level.NOBODY,
     in_joined_list=False,
     default_remind="AcceptNotNotify",
+    unread_counts=False,
 )
 # Community: members invite directly, anyone joins at once, history is shared.
 _COMMUNITY = replace(

@@ -32,6 +32,7 @@ from .records import (
     GroupRecord,
     MemberChanges,
     MemberRecord,
+    MessageRecord,
 )
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ __all__ = [
     "GroupRecord",
     "MemberChanges",
     "MemberRecord",
+    "MessageRecord",
     "Store",
     "open_store",
 ]
@@ -157,6 +159,50 @@ class Store(Protocol):
 
     async def user_groups(self, user_id: str) -> dict[str, str]:
         """The groups the user is a member of: group ID -> the member's ``msg_flag``."""
+
+    # -- history --------------------------------------------------------------------------
+
+    async def append_message(
+        self, group_id: str, message: MessageRecord, *, now: int, dedupe_since: int
+    ) -> tuple[MessageRecord, bool]:
+        """Append to the group's history, atomically: ``seq`` = the group's
+        ``next_msg_seq`` (which goes up by one), ``time`` = ``now``; the group's
+        ``last_msg_time`` = ``now``; for a "msg", the sender's ``last_send_time`` = ``now``
+        (if a member). Returns (the stored record, False).
+
+        A retry -- a "msg" from the same sender with the same ``random`` stored at or
+        after ``dedupe_since`` -- stores nothing and returns (that first record, True).
+        ``GROUP_NOT_FOUND`` if there is no such group."""
+
+    async def read_messages(
+        self, group_id: str, *, after: int | None = None, before: int | None = None, limit: int
+    ) -> list[MessageRecord]:
+        """Up to ``limit`` records, oldest first: with ``after``, the first ones with a
+        greater seq; with ``before``, the last ones with a smaller seq; with neither, the
+        latest. Reads an index range, never the whole history."""
+
+    async def recall_message(self, group_id: str, seq: int) -> MessageRecord | None:
+        """Mark the message ``seq`` recalled (idempotent); the record, or None if there is
+        no such message (or it is a tip)."""
+
+    async def set_read_seq(self, group_id: str, user_id: str, seq: int) -> int | None:
+        """Raise the member's ``read_seq`` to ``seq`` (never lowers it); the new value, or
+        None if not a member."""
+
+    # -- AVChatRoom restrictions ------------------------------------------------------------
+
+    async def restrict(self, group_id: str, user_id: str, kind: str, until: int) -> None:
+        """Ban (``kind`` "ban") or mute ("mute") a user in a memberless group until the
+        unix time ``until`` (0 lifts it). Deleted with the group."""
+
+    async def restrictions(self, group_id: str, user_id: str) -> dict[str, int]:
+        """The user's restrictions in the group still in force or not: kind -> until."""
+
+    async def set_room_audience(self, group_id: str, node_id: str, count: int, now: float) -> None:
+        """Record how many sessions node ``node_id`` has in the live room, as of ``now``."""
+
+    async def room_audience(self, group_id: str, since: float) -> int:
+        """The sum of the room's per-node counts recorded at or after ``since``."""
 
     # -- system notices -------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ __all__ = [
     "GroupRecord",
     "MemberChanges",
     "MemberRecord",
+    "MessageRecord",
 ]
 
 
@@ -84,6 +85,7 @@ class MemberRecord(msgspec.Struct, kw_only=True):
     last_send_time: int = 0
     custom: dict[str, str] = {}
     read_seq: int = 0
+    join_seq: int = 0  # the group's next_msg_seq when the member joined (set by the store)
 
 
 class MemberChanges(msgspec.Struct, kw_only=True):
@@ -119,3 +121,17 @@ class Application(msgspec.Struct, kw_only=True):
     handled_by: str = ""
     handled_msg: str = ""
     result: int = -1
+
+
+class MessageRecord(msgspec.Struct, kw_only=True):
+    """One entry of a group's history: a message (``kind`` "msg") or a tip ("tip").
+    ``body`` is the encoded push, opaque to the store. ``seq`` and ``time`` are set by
+    the store when it appends the record."""
+
+    seq: int = 0
+    time: int = 0
+    sender_id: str = ""
+    random: int = 0
+    kind: str = "msg"
+    body: bytes = b""
+    recalled: bool = False

@@ -19,7 +19,7 @@ tag, so everything about one user, one group or one application lives in one slo
                                     ``custom`` a JSON object); ``member_count`` is kept equal to
                                     HLEN ``:members`` by every script that changes members
 ``P{g:<group>}:members``            hash: user ID -> MessagePack member record (every field but
-                                    user_id and role)
+                                    user_id and role; a map, which scripts edit with cmsgpack)
 ``P{g:<group>}:order``              sorted set: score join_time, member user ID. Equal scores sort
                                     by member bytes: paging by join time, then user ID
 ``P{g:<group>}:roles``              hash: user ID -> role, only for members who are not plain
@@ -28,6 +28,20 @@ tag, so everything about one user, one group or one application lives in one slo
 ``P{g:<group>}:apps``               set: IDs of the group's applications (dropped with the group)
 ``P{g:<group>}:pending``            hash: JSON ``[kind, from, to]`` -> ID of the pending
                                     application with these parties (checked against the record)
+``P{g:<group>}:history``            hash: seq -> MessagePack ``[time, sender, random, kind, body,
+                                    recalled]``. Seqs are dense (1 .. next_msg_seq - 1, nothing is
+                                    ever removed but with the group), so a page is HMGET over a
+                                    computed seq range: O(page), whatever the history's size
+``P{g:<group>}:recent``             sorted set: member ``sender NUL random`` of each "msg" appended
+                                    in the dedupe window, score its time; entries older than the
+                                    window are trimmed by the append script
+``P{g:<group>}:recent_seq``         hash: ``sender NUL random`` -> seq, the same entries as
+                                    ``:recent`` (the record a retry gets back)
+``P{g:<group>}:restrictions``       hash: user ID -> JSON ``{kind: until}`` (AVChatRoom bans and
+                                    mutes; a lifted one is removed, an empty map with it)
+``P{g:<group>}:audience``           hash: node ID -> ``"<count> <as of>"``, each node's AVChatRoom
+                                    audience (0 removes the entry; entries an hour old are
+                                    dropped, and the key expires an hour after the last report)
 ``P{a:<application>}``              hash: the Application fields as text
 ``P{a:<application>}:to``           set: the users whose lists it was put on
 ``P{app}:created:<day>``            string: net groups created on a UTC day; expires after 3 days
@@ -44,14 +58,19 @@ fixed order, and the group's (or application's) own slot is the truth:
   taken back); (4) each member's ``:groups``.
 * ``add_members`` / ``remove_members``: (1) HLEN of the users' ``:groups`` (add only, best
   effort as above); (2) the group slot, in one script: existence, exact capacity
-  (``GROUP_FULL``), who is new, who was a member, ``member_count``, ``owner_id``; (3) the
-  users' ``:groups``.
+  (``GROUP_FULL``), who is new (each new member's ``join_seq``: the group's
+  ``next_msg_seq``), who was a member, ``member_count``, ``owner_id``; (3) the users'
+  ``:groups``.
 * ``update_member``: the record is rewritten with a compare-and-set script (read, change in
-  Python, write if unchanged, else retry); then the user's ``:groups`` msg_flag, if the entry
-  is there.
+  Python, write if unchanged, else retry: the member's own sends and read marks change the
+  record too); then the user's ``:groups`` msg_flag, if the entry is there.
 * ``delete_group``: (1) the group slot, read and deleted in one script; (2) the members'
   ``:groups``; (3) the group's applications and their places on users' lists; (4) the day
   counter, if the group was created that day.
+* ``append_message``: one script in the group slot: existence, the retry lookup (and the
+  trimming of ``:recent``), seq, ``last_msg_time``, the record, the sender's
+  ``last_send_time``. ``set_read_seq`` and ``restrict``: one script each. ``recall_message``:
+  a compare-and-set script on the record (a recall is the only change a record ever sees).
 * ``add_application``: (1) the application; (2) the group's ``:apps`` and ``:pending``;
   (3) each recipient's list, one script each. ``decide_application``: (1) the first decision,
   in one script on the application (first decision wins); (2) the ``:pending`` entry.
@@ -71,6 +90,12 @@ expires; applications of a deleted group that were not yet dropped stay readable
 listed until they fall off the lists.
 
 Every script names all its keys in KEYS, and they share one hash tag.
+
+Member records are changed inside scripts (``join_seq`` on joining, ``last_send_time`` on
+sending, ``read_seq``) by decoding and re-encoding them with Redis's cmsgpack: field order
+and integer widths may change, and an empty ``custom`` map is left out (cmsgpack would
+write ``{}`` as an array; the decoder's default is ``{}``). Message records hold bytes
+(cmsgpack cannot read MessagePack bin), so scripts treat them as opaque.
 """
 
 from __future__ import annotations
@@ -94,6 +119,7 @@ from .records import (
     GroupRecord,
     MemberChanges,
     MemberRecord,
+    MessageRecord,
 )
 
 __all__ = ["RedisStore"]
@@ -161,7 +187,18 @@ if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then redis.call('DECR', KEYS[
 return 0
 """
 
-# -- group slot (KEYS = info, members, order, roles[, apps, pending]) -------------------
+# -- group slot (KEYS = info, members, order, roles[, apps, pending, ...]) --------------
+
+# A Lua function the member scripts start with: the member record ``blob`` with ``field``
+# set to ``value``, re-encoded (see the module docstring).
+_WITH_FIELD = """
+local function with_field(blob, field, value)
+  local rec = cmsgpack.unpack(blob)
+  rec[field] = value
+  if type(rec.custom) == 'table' and next(rec.custom) == nil then rec.custom = nil end
+  return cmsgpack.pack(rec)
+end
+"""
 
 # Create the group unless its ID is taken. ARGV[1] = n, then n field/value pairs of the
 # profile, then one (user, record, join_time, role) quadruple per member.
@@ -179,9 +216,13 @@ return 1
 """
 
 # Add the members (quadruples as above) who are not members yet, all or none: {-1} no such
-# group, {-2, count, max, new} full, else {1, added IDs, IDs that were members}.
-_ADD_MEMBERS = """
+# group, {-2, count, max, new} full, else {1, added IDs, IDs that were members}. Each new
+# member's join_seq is the group's next_msg_seq.
+_ADD_MEMBERS = (
+    _WITH_FIELD
+    + """
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
+local join_seq = tonumber(redis.call('HGET', KEYS[1], 'next_msg_seq') or '1')
 local new, old = {}, {}
 for i = 1, #ARGV, 4 do
   if redis.call('HEXISTS', KEYS[2], ARGV[i]) == 1 then table.insert(old, ARGV[i]) else table.insert(new, i) end
@@ -191,7 +232,7 @@ local max = tonumber(redis.call('HGET', KEYS[1], 'max_members') or '0')
 if max > 0 and count + #new > max then return {-2, count, max, #new} end
 local added = {}
 for _, i in ipairs(new) do
-  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+  redis.call('HSET', KEYS[2], ARGV[i], with_field(ARGV[i + 1], 'join_seq', join_seq))
   redis.call('ZADD', KEYS[3], ARGV[i + 2], ARGV[i])
   if ARGV[i + 3] ~= 'Member' then redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 3]) end
   table.insert(added, ARGV[i])
@@ -199,6 +240,7 @@ end
 redis.call('HSET', KEYS[1], 'member_count', redis.call('HLEN', KEYS[2]))
 return {1, added, old}
 """
+)
 
 # Remove the given users (ARGV); the ones that were members. Removing the owner leaves the
 # group ownerless.
@@ -269,13 +311,118 @@ end
 return out
 """
 
-# Read and delete everything in the group's slot: {profile, member IDs by join time,
-# application IDs}, or nil if there is no such group.
+# Read and delete everything in the group's slot (all of KEYS): {profile, member IDs by
+# join time, application IDs}, or nil if there is no such group.
 _DELETE_GROUP = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 local out = {redis.call('HGETALL', KEYS[1]), redis.call('ZRANGE', KEYS[3], 0, -1), redis.call('SMEMBERS', KEYS[5])}
-redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])  -- freed in the background
+redis.call('UNLINK', unpack(KEYS))  -- freed in the background
 return out
+"""
+
+# -- history (KEYS = info, members, history, recent, recent_seq) --------------------------
+
+# ARGV = sender, random, kind, now, dedupe_since, the record (MessagePack, without seq).
+# {-1} no such group; {0, seq, record} a retry of the "msg" stored as seq; {1, seq} stored.
+# First the dedupe window is trimmed (at most 256 entries a call: each entry is added
+# once, so the trimming keeps up with the appends).
+_APPEND_MESSAGE = (
+    _WITH_FIELD
+    + """
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
+local since = tonumber(ARGV[5])
+local old = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[5], 'LIMIT', 0, 256)
+if #old > 0 then
+  redis.call('ZREM', KEYS[4], unpack(old))
+  redis.call('HDEL', KEYS[5], unpack(old))
+end
+local key = ARGV[1] .. '\0' .. ARGV[2]
+if ARGV[3] == 'msg' then
+  local at = redis.call('ZSCORE', KEYS[4], key)
+  if at and tonumber(at) >= since then
+    local first = redis.call('HGET', KEYS[5], key)
+    local record = first and redis.call('HGET', KEYS[3], first)
+    if record then return {0, tonumber(first), record} end
+  end
+end
+local seq = redis.call('HINCRBY', KEYS[1], 'next_msg_seq', 1) - 1
+redis.call('HSET', KEYS[1], 'last_msg_time', ARGV[4])
+redis.call('HSET', KEYS[3], seq, ARGV[6])
+if ARGV[3] == 'msg' then
+  redis.call('ZADD', KEYS[4], ARGV[4], key)
+  redis.call('HSET', KEYS[5], key, seq)
+  local member = redis.call('HGET', KEYS[2], ARGV[1])
+  if member then
+    redis.call('HSET', KEYS[2], ARGV[1], with_field(member, 'last_send_time', tonumber(ARGV[4])))
+  end
+end
+return {1, seq}
+"""
+)
+
+# KEYS = info, history; ARGV = after ('' = none), before ('' = none), limit. The seq range
+# is computed from next_msg_seq and read with HMGET (in slices: Lua's unpack is bounded):
+# {first seq, records (nil where there is none)}, or {} for an empty range or no group.
+_READ_MESSAGES = """
+local next_seq = redis.call('HGET', KEYS[1], 'next_msg_seq')
+if not next_seq then return {} end
+local last = tonumber(next_seq) - 1
+local limit = tonumber(ARGV[3])
+local low, high
+if ARGV[1] ~= '' then
+  low = math.max(tonumber(ARGV[1]) + 1, 1)
+  high = math.min(low + limit - 1, last)
+  if ARGV[2] ~= '' then high = math.min(high, tonumber(ARGV[2]) - 1) end
+else
+  high = last
+  if ARGV[2] ~= '' then high = math.min(high, tonumber(ARGV[2]) - 1) end
+  low = high - limit + 1
+end
+low = math.max(low, 1)
+if high < low then return {} end
+local out = {}
+for first = low, high, 1000 do
+  local fields = {}
+  for seq = first, math.min(first + 999, high) do table.insert(fields, seq) end
+  for _, record in ipairs(redis.call('HMGET', KEYS[2], unpack(fields))) do table.insert(out, record) end
+end
+return {low, out}
+"""
+
+# KEYS = history; ARGV = seq, the record read, the record recalled. 1 if replaced, 0 if the
+# record changed (or went) meanwhile.
+_RECALL = """
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+"""
+
+# KEYS = members; ARGV = user, seq. {} not a member, else {read_seq after the change}.
+_SET_READ_SEQ = (
+    _WITH_FIELD
+    + """
+local blob = redis.call('HGET', KEYS[1], ARGV[1])
+if not blob then return {} end
+local current = cmsgpack.unpack(blob).read_seq or 0
+local seq = tonumber(ARGV[2])
+if seq <= current then return {current} end
+redis.call('HSET', KEYS[1], ARGV[1], with_field(blob, 'read_seq', seq))
+return {seq}
+"""
+)
+
+# KEYS = info, restrictions; ARGV = user, kind, until (0 lifts). 0 if there is no such group.
+_RESTRICT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local held = redis.call('HGET', KEYS[2], ARGV[1])
+local kinds = held and cjson.decode(held) or {}
+if tonumber(ARGV[3]) == 0 then kinds[ARGV[2]] = nil else kinds[ARGV[2]] = tonumber(ARGV[3]) end
+if next(kinds) == nil then
+  redis.call('HDEL', KEYS[2], ARGV[1])
+else
+  redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(kinds))
+end
+return 1
 """
 
 # -- user slot --------------------------------------------------------------------------
@@ -333,11 +480,45 @@ if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[
 return 0
 """
 
+# KEYS = info, audience; ARGV = node, count, now, horizon (seconds). A node's audience
+# count as of ``now``; entries older than the horizon (dead nodes) go. Nothing for a group
+# that is gone.
+_SET_AUDIENCE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if tonumber(ARGV[2]) > 0 then
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2] .. ' ' .. ARGV[3])
+else
+  redis.call('HDEL', KEYS[2], ARGV[1])
+end
+local all = redis.call('HGETALL', KEYS[2])
+local oldest = tonumber(ARGV[3]) - tonumber(ARGV[4])
+for i = 1, #all, 2 do
+  local at = tonumber(string.match(all[i + 1], ' (.*)$'))
+  if at < oldest then redis.call('HDEL', KEYS[2], all[i]) end
+end
+if #all > 0 then redis.call('EXPIRE', KEYS[2], ARGV[4]) end
+return 1
+"""
+
 _POOL_SIZE = 64
 _NOTICES_KEPT = 1000
 _DAY_TTL = 3 * 86400
 _CAS_ATTEMPTS = 100
 _PIPELINE_CHUNK = 5000
+_AUDIENCE_HORIZON = 3600
+_GROUP_KEYS = (
+    "info",
+    "members",
+    "order",
+    "roles",
+    "apps",
+    "pending",
+    "history",
+    "recent",
+    "recent_seq",
+    "restrictions",
+    "audience",
+)
 
 _T = TypeVar("_T")
 
@@ -358,9 +539,23 @@ class _StoredMember(msgspec.Struct, kw_only=True):
     last_send_time: int = 0
     custom: dict[str, str] = {}
     read_seq: int = 0
+    join_seq: int = 0
+
+
+class _StoredMessage(msgspec.Struct, array_like=True):
+    """A history record as kept in ``:history``: the seq is the hash field."""
+
+    time: int
+    sender_id: str
+    random: int
+    kind: str
+    body: bytes
+    recalled: bool = False
 
 
 _stored_member = msgspec.msgpack.Decoder(_StoredMember)
+_stored_message = msgspec.msgpack.Decoder(_StoredMessage)
+_restrictions = msgspec.json.Decoder(dict[str, int])
 _GROUP_TEXT_FIELDS = [f for f in GroupRecord.__struct_fields__ if f not in ("custom", "member_count")]
 _GROUP_FIELDS = ("name", "introduction", "notification", "face_url", "join_option", "mute_all", "owner_id")
 _MEMBER_FIELDS = ("msg_flag", "name_card", "mute_until")
@@ -410,11 +605,24 @@ def _member(user_id: str, blob: bytes, role: bytes | None) -> MemberRecord:
     return MemberRecord(user_id=user_id, role=_s(role or b"Member"), **stored)
 
 
-def _member_args(members: Sequence[MemberRecord]) -> list[str | int | bytes]:
+def _member_args(members: Sequence[MemberRecord], join_seq: int = 0) -> list[str | int | bytes]:
+    """The (user, record, join_time, role) quadruples of the member scripts; ``join_seq``
+    goes in the record (``_ADD_MEMBERS`` sets it itself)."""
     args: list[str | int | bytes] = []
     for m in members:
-        args += [m.user_id, _pack_member(m), m.join_time, m.role]
+        args += [m.user_id, _pack_member(msgspec.structs.replace(m, join_seq=join_seq)), m.join_time, m.role]
     return args
+
+
+def _pack_message(m: MessageRecord, now: int) -> bytes:
+    return _msgpack.encode(_StoredMessage(now, m.sender_id, m.random, m.kind, bytes(m.body), m.recalled))
+
+
+def _message(seq: int, blob: bytes) -> MessageRecord:
+    s = _stored_message.decode(blob)
+    return MessageRecord(
+        seq=seq, time=s.time, sender_id=s.sender_id, random=s.random, kind=s.kind, body=s.body, recalled=s.recalled
+    )
 
 
 def _unique_members(members: Sequence[MemberRecord]) -> list[MemberRecord]:
@@ -472,6 +680,12 @@ class RedisStore:
         self._mark_read = script(_MARK_READ)
         self._decide = script(_DECIDE)
         self._unpend = script(_UNPEND)
+        self._append_message = script(_APPEND_MESSAGE)
+        self._read_messages = script(_READ_MESSAGES)
+        self._recall = script(_RECALL)
+        self._set_read_seq = script(_SET_READ_SEQ)
+        self._restrict = script(_RESTRICT)
+        self._set_audience = script(_SET_AUDIENCE)
 
     def user_key(self, user_id: str, what: str) -> str:
         return f"{self._prefix}{{u:{user_id}}}:{what}"
@@ -480,8 +694,8 @@ class RedisStore:
         return f"{self._prefix}{{g:{group_id}}}:{what}"
 
     def group_keys(self, group_id: str) -> list[str]:
-        """The keys the group scripts take, in their order."""
-        return [self.group_key(group_id, w) for w in ("info", "members", "order", "roles", "apps", "pending")]
+        """Every key of the group's slot; the group scripts take them in this order."""
+        return [self.group_key(group_id, w) for w in _GROUP_KEYS]
 
     def application_key(self, application_id: str, what: str = "") -> str:
         return f"{self._prefix}{{a:{application_id}}}{':' + what if what else ''}"
@@ -638,7 +852,9 @@ class RedisStore:
         for field in _GROUP_TEXT_FIELDS:
             profile += [field, _text(getattr(group, field))]
         profile += ["custom", _json.encode(group.custom)]
-        created = await self._create(keys=keys[:4], args=[len(profile) // 2, *profile, *_member_args(added)])
+        created = await self._create(
+            keys=keys[:4], args=[len(profile) // 2, *profile, *_member_args(added, group.next_msg_seq)]
+        )
         if not created:
             await self._uncount_day(keys=[day_key])
             raise GroupcastError(ErrorCode.GROUP_ID_TAKEN, f"group ID {gid} is taken")
@@ -693,7 +909,7 @@ class RedisStore:
         return group, members
 
     async def transfer_owner(self, group_id: str, new_owner_id: str) -> GroupRecord:
-        status, *rest = await self._transfer(keys=self.group_keys(group_id), args=[new_owner_id])
+        status, *rest = await self._transfer(keys=self.group_keys(group_id)[:4], args=[new_owner_id])
         if status == 0:
             raise _not_found(group_id)
         if status == 1:
@@ -837,6 +1053,89 @@ class RedisStore:
                     await pipe.execute()
             except WatchError:
                 pass  # the index changed meanwhile; the next read looks again
+
+    # -- history ----------------------------------------------------------------------
+
+    def _history_keys(self, group_id: str) -> list[str]:
+        return [self.group_key(group_id, w) for w in ("info", "members", "history", "recent", "recent_seq")]
+
+    async def append_message(
+        self, group_id: str, message: MessageRecord, *, now: int, dedupe_since: int
+    ) -> tuple[MessageRecord, bool]:
+        m = message
+        status, *rest = await self._append_message(
+            keys=self._history_keys(group_id),
+            args=[m.sender_id, m.random, m.kind, now, dedupe_since, _pack_message(m, now)],
+        )
+        if status == -1:
+            raise _not_found(group_id)
+        if status == 0:
+            return _message(int(rest[0]), rest[1]), True
+        return msgspec.structs.replace(m, seq=int(rest[0]), time=now, body=bytes(m.body)), False
+
+    async def read_messages(
+        self, group_id: str, *, after: int | None = None, before: int | None = None, limit: int
+    ) -> list[MessageRecord]:
+        """One script: the seq range from ``next_msg_seq`` and the bounds (with ``after``,
+        and ``before`` too: the first ones in (after, before)), then HMGET of exactly those
+        seqs (seqs are dense: see the module docstring)."""
+        if limit <= 0:
+            return []
+        reply = await self._read_messages(
+            keys=[self.group_key(group_id, "info"), self.group_key(group_id, "history")],
+            args=["" if after is None else after, "" if before is None else before, limit],
+        )
+        if not reply:
+            return []
+        first, blobs = reply
+        return [_message(int(first) + i, blob) for i, blob in enumerate(blobs) if blob is not None]
+
+    async def recall_message(self, group_id: str, seq: int) -> MessageRecord | None:
+        key = self.group_key(group_id, "history")
+        for _ in range(_CAS_ATTEMPTS):
+            blob: Any = await self.redis.hget(key, str(seq))
+            if blob is None:
+                return None
+            record = _message(seq, blob)
+            if record.kind != "msg":
+                return None
+            if record.recalled:
+                return record
+            record.recalled = True
+            recalled = _pack_message(record, record.time)
+            if await self._recall(keys=[key], args=[seq, blob, recalled]):
+                return record
+        raise RuntimeError(f"message {seq} of {group_id} kept changing; gave up after {_CAS_ATTEMPTS} attempts")
+
+    async def set_read_seq(self, group_id: str, user_id: str, seq: int) -> int | None:
+        reply = await self._set_read_seq(keys=[self.group_key(group_id, "members")], args=[user_id, seq])
+        return int(reply[0]) if reply else None
+
+    # -- AVChatRoom restrictions --------------------------------------------------------
+
+    async def restrict(self, group_id: str, user_id: str, kind: str, until: int) -> None:
+        """``GROUP_NOT_FOUND`` if there is no such group (nothing outlives its group)."""
+        keys = [self.group_key(group_id, "info"), self.group_key(group_id, "restrictions")]
+        if not await self._restrict(keys=keys, args=[user_id, kind, until]):
+            raise _not_found(group_id)
+
+    async def restrictions(self, group_id: str, user_id: str) -> dict[str, int]:
+        held = await self.redis.hget(self.group_key(group_id, "restrictions"), user_id)
+        return _restrictions.decode(held) if held else {}
+
+    # -- AVChatRoom audience counts ---------------------------------------------------
+
+    async def set_room_audience(self, group_id: str, node_id: str, count: int, now: float) -> None:
+        keys = [self.group_key(group_id, "info"), self.group_key(group_id, "audience")]
+        await self._set_audience(keys=keys, args=[node_id, count, repr(now), _AUDIENCE_HORIZON])
+
+    async def room_audience(self, group_id: str, since: float) -> int:
+        total = 0
+        for entry in (await self.redis.hgetall(self.group_key(group_id, "audience"))).values():
+            count, _, at = _s(entry).partition(" ")
+            if float(at) >= since:
+                total += int(count)
+        return total
 
     # -- system notices ---------------------------------------------------------------
 

@@ -3,6 +3,16 @@
 Durable state lives in ``<data-dir>/groupcast.db`` and is written on the database thread
 (:mod:`.sqlite_thread`). Presence is not durable state: on one node it is this process's
 memory, which is exactly as long-lived as the sessions it describes.
+
+Group history is the ``messages`` table, clustered on ``(group_id, seq)`` (WITHOUT ROWID):
+every read is a range of that key, oldest or newest first, and never visits another
+group's rows or more rows than asked for. Retries of a send are found through the partial
+index ``messages_dedupe`` on ``(group_id, sender_id, random)`` over the "msg" rows (the
+table's key rides along in it): a send that is not a retry -- nearly all of them -- costs
+one index probe that finds nothing, and the index is maintained by the same INSERT.
+Appending a message is five statements in one function on the database thread (retry
+probe, group read, group update, insert, sender update), so thousands of appends a second
+share a handful of commits.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from .records import (
     GroupRecord,
     MemberChanges,
     MemberRecord,
+    MessageRecord,
 )
 from .sqlite_thread import DatabaseThread
 
@@ -69,10 +80,35 @@ CREATE TABLE IF NOT EXISTS members (
     last_send_time INTEGER NOT NULL DEFAULT 0,
     custom         BLOB,                -- MessagePack map, NULL when empty
     read_seq       INTEGER NOT NULL DEFAULT 0,
+    join_seq       INTEGER NOT NULL DEFAULT 0,   -- the group's next_msg_seq at the join
     PRIMARY KEY (group_id, user_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS members_by_user ON members(user_id);
 CREATE INDEX IF NOT EXISTS members_by_join ON members(group_id, join_time, user_id);
+
+-- group history: messages and tips, by group and seq
+CREATE TABLE IF NOT EXISTS messages (
+    group_id  TEXT NOT NULL,
+    seq       INTEGER NOT NULL,
+    time      INTEGER NOT NULL,
+    sender_id TEXT NOT NULL,
+    random    INTEGER NOT NULL,
+    kind      TEXT NOT NULL,                -- 'msg' or 'tip'
+    body      BLOB NOT NULL,
+    recalled  INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (group_id, seq)
+) WITHOUT ROWID;
+-- retries of a send (tips are never retries, so they are not indexed)
+CREATE INDEX IF NOT EXISTS messages_dedupe ON messages(group_id, sender_id, random) WHERE kind = 'msg';
+
+-- AVChatRoom bans and mutes: until = unix time (a lifted one is deleted)
+CREATE TABLE IF NOT EXISTS restrictions (
+    group_id TEXT NOT NULL,
+    user_id  TEXT NOT NULL,
+    kind     TEXT NOT NULL,
+    until    INTEGER NOT NULL,
+    PRIMARY KEY (group_id, user_id, kind)
+) WITHOUT ROWID;
 
 -- net groups created per UTC day (created minus dismissed): the daily creation cap
 CREATE TABLE IF NOT EXISTS group_days (
@@ -125,7 +161,10 @@ _GROUP_COLUMNS = (
     "group_id, type, name, owner_id, introduction, notification, face_url, max_members, join_option,"
     " mute_all, custom, created_at, info_seq, last_info_time, last_msg_time, next_msg_seq, member_count"
 )
-_MEMBER_COLUMNS = "user_id, role, join_time, msg_flag, name_card, mute_until, last_send_time, custom, read_seq"
+_MEMBER_COLUMNS = (
+    "user_id, role, join_time, msg_flag, name_card, mute_until, last_send_time, custom, read_seq, join_seq"
+)
+_MESSAGE_COLUMNS = "seq, time, sender_id, random, kind, body, recalled"
 _APPLICATION_COLUMNS = (
     "application_id, group_id, kind, from_user, to_user, add_time, request_msg, handled_by, handled_msg, result"
 )
@@ -194,6 +233,19 @@ def _member(row: Any) -> MemberRecord:
         last_send_time=row[6],
         custom=_custom(row[7]),
         read_seq=row[8],
+        join_seq=row[9],
+    )
+
+
+def _message(row: Any) -> MessageRecord:
+    return MessageRecord(
+        seq=row[0],
+        time=row[1],
+        sender_id=row[2],
+        random=row[3],
+        kind=row[4],
+        body=bytes(row[5]),
+        recalled=bool(row[6]),
     )
 
 
@@ -235,10 +287,11 @@ def _groups_of(db: sqlite3.Connection, user_id: str) -> int:
     return int(db.execute("SELECT count(*) FROM members WHERE user_id = ?", (user_id,)).fetchone()[0])
 
 
-def _insert_members(db: sqlite3.Connection, group_id: str, members: Sequence[MemberRecord]) -> None:
+def _insert_members(db: sqlite3.Connection, group_id: str, members: Sequence[MemberRecord], join_seq: int) -> None:
+    """Insert new members; each gets ``join_seq`` (the group's next_msg_seq now)."""
     db.executemany(
         "INSERT INTO members(group_id, user_id, role, join_time, msg_flag, name_card, mute_until,"
-        " last_send_time, custom, read_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " last_send_time, custom, read_seq, join_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 group_id,
@@ -251,6 +304,7 @@ def _insert_members(db: sqlite3.Connection, group_id: str, members: Sequence[Mem
                 m.last_send_time,
                 _pack_custom(m.custom),
                 m.read_seq,
+                join_seq,
             )
             for m in members
         ],
@@ -273,6 +327,15 @@ def _read_application(db: sqlite3.Connection, application_id: str) -> Applicatio
     return None if row is None else _application(row)
 
 
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a database made by an earlier version up to SCHEMA (which only creates what
+    is missing): columns added since. Members who joined before ``join_seq`` existed
+    read 0 (they see the whole history)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(members)")}
+    if "join_seq" not in columns:
+        db.execute("ALTER TABLE members ADD COLUMN join_seq INTEGER NOT NULL DEFAULT 0")
+
+
 def _unique_members(members: Sequence[MemberRecord]) -> list[MemberRecord]:
     """One record per user ID, the first one given."""
     seen: dict[str, MemberRecord] = {}
@@ -286,9 +349,11 @@ class SqliteStore:
         Path(data_dir).mkdir(parents=True, exist_ok=True)
         self._db = DatabaseThread(str(Path(data_dir) / "groupcast.db"), SCHEMA)
         self._devices: dict[str, dict[str, DeviceRecord]] = {}
+        self._audience: dict[str, dict[str, tuple[int, float]]] = {}  # room -> node -> (count, as of)
 
     async def start(self) -> None:
         await self._db.start()
+        await self._db.run(_migrate)
 
     async def close(self) -> None:
         await self._db.close()
@@ -420,7 +485,7 @@ class SqliteStore:
                     len(added),
                 ),
             )
-            _insert_members(db, g.group_id, added)
+            _insert_members(db, g.group_id, added, g.next_msg_seq)
             db.execute(
                 "INSERT INTO group_days(day, net) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET net = net + 1", (day,)
             )
@@ -490,12 +555,16 @@ class SqliteStore:
                 (group_id,),
             )
             db.execute("DELETE FROM applications WHERE group_id = ?", (group_id,))
+            db.execute("DELETE FROM messages WHERE group_id = ?", (group_id,))
+            db.execute("DELETE FROM restrictions WHERE group_id = ?", (group_id,))
             db.execute("DELETE FROM groups WHERE group_id = ?", (group_id,))
             if group.created_at // 86400 == day:
                 db.execute("UPDATE group_days SET net = max(net - 1, 0) WHERE day = ?", (day,))
             return group, member_ids
 
-        return await self._db.run(write)
+        deleted = await self._db.run(write)
+        self._audience.pop(group_id, None)
+        return deleted
 
     async def transfer_owner(self, group_id: str, new_owner_id: str) -> GroupRecord:
         def write(db: sqlite3.Connection) -> GroupRecord:
@@ -581,7 +650,7 @@ class SqliteStore:
                     f"group {group_id} has {group.member_count} of {group.max_members} members;"
                     f" {len(new)} more do not fit",
                 )
-            _insert_members(db, group_id, new)
+            _insert_members(db, group_id, new, group.next_msg_seq)
             if new:
                 db.execute("UPDATE groups SET member_count = member_count + ? WHERE group_id = ?", (len(new), group_id))
             outcome.added = [m.user_id for m in new]
@@ -645,6 +714,145 @@ class SqliteStore:
             return {gid: flag for gid, flag in rows}
 
         return await self._db.run(read)
+
+    # -- history ----------------------------------------------------------------------
+
+    async def append_message(
+        self, group_id: str, message: MessageRecord, *, now: int, dedupe_since: int
+    ) -> tuple[MessageRecord, bool]:
+        m = message
+        body = bytes(m.body)
+
+        def write(db: sqlite3.Connection) -> tuple[MessageRecord, bool]:
+            if m.kind == "msg":
+                first = db.execute(
+                    f"SELECT {_MESSAGE_COLUMNS} FROM messages INDEXED BY messages_dedupe"
+                    " WHERE group_id = ? AND sender_id = ? AND random = ? AND kind = 'msg' AND time >= ?"
+                    " ORDER BY seq LIMIT 1",
+                    (group_id, m.sender_id, m.random, dedupe_since),
+                ).fetchone()
+                if first is not None:
+                    return _message(first), True
+            row = db.execute("SELECT next_msg_seq FROM groups WHERE group_id = ?", (group_id,)).fetchone()
+            if row is None:
+                raise GroupcastError(ErrorCode.GROUP_NOT_FOUND, f"group {group_id} does not exist")
+            seq = row[0]
+            db.execute(
+                "UPDATE groups SET next_msg_seq = ?, last_msg_time = ? WHERE group_id = ?", (seq + 1, now, group_id)
+            )
+            db.execute(
+                f"INSERT INTO messages(group_id, {_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (group_id, seq, now, m.sender_id, m.random, m.kind, body, int(m.recalled)),
+            )
+            if m.kind == "msg":
+                db.execute(
+                    "UPDATE members SET last_send_time = ? WHERE group_id = ? AND user_id = ?",
+                    (now, group_id, m.sender_id),
+                )
+            return msgspec.structs.replace(m, seq=seq, time=now, body=body), False
+
+        return await self._db.run(write)
+
+    async def read_messages(
+        self, group_id: str, *, after: int | None = None, before: int | None = None, limit: int
+    ) -> list[MessageRecord]:
+        """With ``after`` (and ``before`` too): the first ones in (after, before). With
+        ``before`` alone: the last ones below it. With neither: the latest. One range scan
+        of the primary key, in the direction that reaches the wanted end first."""
+        if limit <= 0:
+            return []
+        low = -1 if after is None else after
+        high = 2**62 if before is None else before
+        newest_first = after is None
+
+        def read(db: sqlite3.Connection) -> list[MessageRecord]:
+            rows = db.execute(
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE group_id = ? AND seq > ? AND seq < ?"
+                f" ORDER BY seq {'DESC' if newest_first else 'ASC'} LIMIT ?",
+                (group_id, low, high, limit),
+            ).fetchall()
+            records = [_message(row) for row in rows]
+            if newest_first:
+                records.reverse()
+            return records
+
+        return await self._db.run(read)
+
+    async def recall_message(self, group_id: str, seq: int) -> MessageRecord | None:
+        def write(db: sqlite3.Connection) -> MessageRecord | None:
+            row = db.execute(
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE group_id = ? AND seq = ?", (group_id, seq)
+            ).fetchone()
+            if row is None:
+                return None
+            record = _message(row)
+            if record.kind != "msg":
+                return None
+            if not record.recalled:
+                db.execute("UPDATE messages SET recalled = 1 WHERE group_id = ? AND seq = ?", (group_id, seq))
+                record.recalled = True
+            return record
+
+        return await self._db.run(write)
+
+    async def set_read_seq(self, group_id: str, user_id: str, seq: int) -> int | None:
+        def write(db: sqlite3.Connection) -> int | None:
+            row = db.execute(
+                "SELECT read_seq FROM members WHERE group_id = ? AND user_id = ?", (group_id, user_id)
+            ).fetchone()
+            if row is None:
+                return None
+            if seq <= row[0]:
+                return int(row[0])
+            db.execute("UPDATE members SET read_seq = ? WHERE group_id = ? AND user_id = ?", (seq, group_id, user_id))
+            return seq
+
+        return await self._db.run(write)
+
+    # -- AVChatRoom restrictions --------------------------------------------------------
+
+    async def restrict(self, group_id: str, user_id: str, kind: str, until: int) -> None:
+        """``GROUP_NOT_FOUND`` if there is no such group (nothing outlives its group)."""
+
+        def write(db: sqlite3.Connection) -> None:
+            if not db.execute("SELECT 1 FROM groups WHERE group_id = ?", (group_id,)).fetchone():
+                raise GroupcastError(ErrorCode.GROUP_NOT_FOUND, f"group {group_id} does not exist")
+            if until:
+                db.execute(
+                    "INSERT INTO restrictions(group_id, user_id, kind, until) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT(group_id, user_id, kind) DO UPDATE SET until = excluded.until",
+                    (group_id, user_id, kind, until),
+                )
+            else:
+                db.execute(
+                    "DELETE FROM restrictions WHERE group_id = ? AND user_id = ? AND kind = ?",
+                    (group_id, user_id, kind),
+                )
+
+        await self._db.run(write)
+
+    async def restrictions(self, group_id: str, user_id: str) -> dict[str, int]:
+        def read(db: sqlite3.Connection) -> dict[str, int]:
+            rows = db.execute(
+                "SELECT kind, until FROM restrictions WHERE group_id = ? AND user_id = ?", (group_id, user_id)
+            )
+            return {kind: until for kind, until in rows}
+
+        return await self._db.run(read)
+
+    # -- AVChatRoom audience counts (memory: one node) -------------------------------
+
+    async def set_room_audience(self, group_id: str, node_id: str, count: int, now: float) -> None:
+        counts = self._audience.setdefault(group_id, {})
+        if count:
+            counts[node_id] = (count, now)
+        else:
+            counts.pop(node_id, None)
+        if not counts:
+            del self._audience[group_id]
+
+    async def room_audience(self, group_id: str, since: float) -> int:
+        return sum(n for n, at in self._audience.get(group_id, {}).values() if at >= since)
 
     # -- system notices ---------------------------------------------------------------
 
