@@ -19,7 +19,7 @@ from .store import Account
 if TYPE_CHECKING:
     from .node import Node
 
-__all__ = ["check_accounts", "delete_accounts", "import_accounts", "validate_user_id"]
+__all__ = ["check_accounts", "delete_accounts", "import_accounts", "validate_account", "validate_user_id"]
 
 USER_ID = re.compile(r"[\x21-\x7e]{1,32}")
 PROFILE_FIELD_BYTES = 500
@@ -34,7 +34,8 @@ def validate_user_id(user_id: str) -> str:
     return user_id
 
 
-def _validate_profile(account: Account) -> None:
+def validate_account(account: Account) -> None:
+    """Refuse (70402) an invalid user ID, nickname or face URL."""
     validate_user_id(account.user_id)
     for name, value in (("nick", account.nick), ("face URL", account.face_url)):
         if value is not None and len(value.encode()) > PROFILE_FIELD_BYTES:
@@ -47,7 +48,7 @@ def _validate_profile(account: Account) -> None:
 async def import_accounts(node: Node, accounts: Sequence[Account]) -> None:
     """Register accounts (all or none); existing ones keep their ID and get the new profile."""
     for account in accounts:
-        _validate_profile(account)
+        validate_account(account)
     if accounts:
         await node.store.import_accounts(accounts, int(time.time()))
 

@@ -20,6 +20,7 @@ from starlette.routing import Route
 from .config import Config
 from .gateway.session import serve_websocket
 from .node import Node
+from .rest.app import routes as rest_routes
 
 __all__ = ["GatewayServer", "GroupcastApp", "uvicorn_config"]
 
@@ -31,7 +32,7 @@ class GroupcastApp:
     def __init__(self, config: Config, node: Node | None = None) -> None:
         self.node = node or Node(config)
         self.http = Starlette(
-            routes=[Route("/healthz", self.healthz), Route("/metrics", self.metrics)],
+            routes=[Route("/healthz", self.healthz), Route("/metrics", self.metrics), *rest_routes(self.node)],
             lifespan=self.lifespan,
         )
 

@@ -1,0 +1,1 @@
+"""Placeholder: endpoints arrive with their module."""
