@@ -88,6 +88,7 @@ class Client:
         self._quiet_groups: set[str] = set()  # receive option Discard: nothing to sync
         self._group_syncs: dict[str, asyncio.Task[None]] = {}
         self.rooms: set[str] = set()  # live rooms entered: entered again after a reconnect
+        self._sent: dict[str, set[int]] = {}  # seqs of our own messages not yet passed
         self.close_code: int | None = None
         self.close_reason = ""
         self.on_connected: list[Callable[[LoginResult], Any]] = []
@@ -239,6 +240,11 @@ class Client:
     # -- system notices: nothing lost, nothing twice ----------------------------------
 
     def _on_notice(self, notice: G.GroupSystemNotice) -> None:
+        if notice.operation_type in (G.NoticeType.KICKED, G.NoticeType.DISMISSED):
+            self.rooms.discard(notice.group_id)  # do not enter it again on reconnect
+        elif notice.operation_type == G.NoticeType.REMIND_TYPE_CHANGED:
+            quiet = notice.message_remind_type == "Discard"
+            (self._quiet_groups.add if quiet else self._quiet_groups.discard)(notice.group_id)
         if notice.seq == 0:  # live-only (an AVChatRoom's audience): no sequence to keep
             self._pushes.put_nowait(notice)
             return
@@ -269,12 +275,20 @@ class Client:
     def _on_group_entry(self, entry: C.GroupMessage | G.GroupTip) -> None:
         group_id = entry.group_id
         seen = self.group_seqs.get(group_id)
-        if seen is None or entry.seq == seen + 1:
-            self.group_seqs[group_id] = entry.seq
-            self._pushes.put_nowait(entry)
+        if seen is None or entry.seq == seen + 1 or group_id in self._quiet_groups:
+            # (Discard: messages are not pushed, so gaps are expected and not fetched.)
+            self._deliver(group_id, entry)
         elif entry.seq > seen + 1:
             self._sync_group_soon(group_id)  # a gap: fetch it, this one included
         # entry.seq <= seen: already delivered
+
+    def _deliver(self, group_id: str, entry: C.GroupMessage | G.GroupTip) -> None:
+        self.group_seqs[group_id] = max(entry.seq, self.group_seqs.get(group_id, 0))
+        sent = self._sent.get(group_id)
+        if sent is not None and entry.seq in sent:
+            sent.discard(entry.seq)  # our own message, fetched with a gap: not a push
+            return
+        self._pushes.put_nowait(entry)
 
     def _sync_group_soon(self, group_id: str) -> None:
         running = self._group_syncs.get(group_id)
@@ -288,8 +302,7 @@ class Client:
             page = await self.request(C.GetGroupHistory(group_id=group_id, after_seq=after, count=100))
             for entry in page.messages:
                 if entry.seq > self.group_seqs.get(group_id, 0):
-                    self.group_seqs[group_id] = entry.seq
-                    self._pushes.put_nowait(entry)
+                    self._deliver(group_id, entry)
             if page.is_completed:
                 return
 
@@ -412,6 +425,10 @@ class Client:
 
     async def set_message_remind_type(self, group_id: str, remind_type: str) -> None:
         await self.request(G.SetMessageRemindType(group_id=group_id, message_remind_type=remind_type))  # type: ignore[arg-type]
+        if remind_type == "Discard":
+            self._quiet_groups.add(group_id)
+        else:
+            self._quiet_groups.discard(group_id)
 
     async def get_group_application_list(self) -> G.GroupApplicationList:
         return await self.request(G.GetGroupApplicationList())  # type: ignore[no-any-return]
@@ -435,8 +452,11 @@ class Client:
             body = [C.TextElem(msg_content=C.TextContent(text=body))]
         random = secrets.randbelow(2**32) if random is None else random
         result = await self.request(C.SendGroupMessage(group_id=group_id, random=random, msg_body=body, **fields))
-        if result.seq and self.group_seqs.get(group_id, 0) == result.seq - 1:
-            self.group_seqs[group_id] = result.seq  # our own message: no gap to fill
+        if result.seq:
+            if self.group_seqs.get(group_id, 0) == result.seq - 1:
+                self.group_seqs[group_id] = result.seq  # our own message: no gap to fill
+            elif result.seq > self.group_seqs.get(group_id, 0):
+                self._sent.setdefault(group_id, set()).add(result.seq)
         return result  # type: ignore[no-any-return]
 
     async def get_group_history(

@@ -143,6 +143,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "max_groups_per_user", "GROUPCAST_MAX_GROUPS_PER_USER", None, "Groups one user may belong to (10037 past it)."
     ),
+    Setting("max_message_bytes", "GROUPCAST_MAX_MESSAGE_BYTES", None, "Largest message: UTF-8 bytes of the encoded body plus cloudCustomData (80002 past it)."),
+    Setting("recall_window", "GROUPCAST_RECALL_WINDOW", None, "Seconds a sender may recall their own message (owners and admins: any time)."),
     Setting(
         "group_custom_fields",
         "GROUPCAST_GROUP_CUSTOM_FIELDS",

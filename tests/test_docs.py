@@ -21,3 +21,16 @@ def test_protocol_doc_lists_every_op_push_and_code() -> None:
         assert f"| {int(code)} | {code.name} |" in text, code
     for close in CloseCode:
         assert f"| {int(close)} |" in text, close
+
+
+def test_every_setting_is_configurable_and_documented() -> None:
+    """Every Config field has a row in SETTINGS (its variable), and the README shows it."""
+    import msgspec
+
+    from server.config import SETTINGS, Config
+
+    fields = {f.name for f in msgspec.structs.fields(Config)}
+    assert fields == {s.field for s in SETTINGS}
+    readme = (DOCS.parent / "README.md").read_text()
+    for setting in SETTINGS:
+        assert f"`{setting.env}`" in readme, setting.env
