@@ -1488,3 +1488,184 @@ async def test_sqlite_database_without_join_seq_is_migrated(tmp_path: Path) -> N
         assert await second.get_member("g1", "bob") == member("bob", join_seq=2)
     finally:
         await second.close()
+
+
+# -- the group index: list_groups ---------------------------------------------------------
+
+
+async def listed(store: Store, **query: Any) -> list[str]:
+    """The IDs of one list_groups page (every group, from the start, by default)."""
+    query.setdefault("group_type", None)
+    query.setdefault("after", 0)
+    query.setdefault("limit", 100)
+    page, _ = await store.list_groups(**query)
+    return [group.group_id for _, group in page]
+
+
+async def test_list_groups_in_creation_order_with_cursors(store: Store) -> None:
+    """list_groups pages groups in creation order by their growing cursors, with the total, whatever the IDs."""
+    for gid in ("m", "b", "z", "a", "k"):
+        await create(store, gid, owner="")
+    page, total = await store.list_groups(group_type=None, after=0, limit=2)
+    assert [g.group_id for _, g in page] == ["m", "b"] and total == 5
+    assert page[0][0] > 0 and page[1][0] > page[0][0]
+    assert page[0][1] == group_record("m", owner="")
+    rest, total = await store.list_groups(group_type=None, after=page[-1][0], limit=2)
+    assert [g.group_id for _, g in rest] == ["z", "a"] and total == 5
+    last, _ = await store.list_groups(group_type=None, after=rest[-1][0], limit=2)
+    assert [g.group_id for _, g in last] == ["k"]
+    assert await listed(store, after=last[-1][0]) == []
+    assert await store.list_groups(group_type=None, after=0, limit=0) == ([], 5)
+
+
+async def test_list_groups_by_type(store: Store) -> None:
+    """A type filter lists that type only and its total counts that type only."""
+    await create(store, "p1")
+    await create(store, "w1", type="Work")
+    await create(store, "p2")
+    await create(store, "room", type="AVChatRoom")
+    page, total = await store.list_groups(group_type="Public", after=0, limit=1)
+    assert [g.group_id for _, g in page] == ["p1"] and total == 2
+    assert await listed(store, group_type="Public", after=page[0][0]) == ["p2"]
+    assert await listed(store, group_type="AVChatRoom") == ["room"]
+    assert await store.list_groups(group_type="Meeting", after=0, limit=10) == ([], 0)
+    assert (await store.list_groups(group_type=None, after=0, limit=10))[1] == 4
+
+
+async def test_list_groups_cursors_only_grow(store: Store) -> None:
+    """A dismissed group leaves the list and the totals; its cursor is never given again, even to its reused ID."""
+    await create(store, "g1")
+    await create(store, "g2")
+    page, _ = await store.list_groups(group_type=None, after=0, limit=10)
+    cursors = {g.group_id: c for c, g in page}
+    await store.delete_group("g2", day=DAY)
+    assert await store.list_groups(group_type=None, after=0, limit=10) == (
+        [(cursors["g1"], group_record("g1", member_count=1))],
+        1,
+    )
+    assert (await store.list_groups(group_type="Public", after=0, limit=10))[1] == 1
+    await create(store, "g3", type="Work")
+    await create(store, "g2")
+    page, total = await store.list_groups(group_type=None, after=cursors["g1"], limit=10)
+    assert [g.group_id for _, g in page] == ["g3", "g2"] and total == 3
+    assert page[0][0] > cursors["g2"] and page[1][0] > page[0][0]
+    # a client holding the old cursor of g2 goes on from there: nothing skipped, nothing twice
+    assert await listed(store, after=cursors["g2"]) == ["g3", "g2"]
+
+
+async def test_list_groups_search(store: Store) -> None:
+    """search keeps the group with that exact ID and the names containing it, casefolded; the total counts all."""
+    await create(store, "g1", name="Hiking Club")
+    await create(store, "g2", name="chess")
+    await create(store, "g3", name="hiking-2024", type="Work")
+    await create(store, "g4", name="Straße")
+    await create(store, "HIK", name="other")
+    page, total = await store.list_groups(group_type=None, after=0, limit=1, search="HIK")
+    assert [g.group_id for _, g in page] == ["g1"] and total == 3
+    assert await listed(store, after=page[0][0], search="HIK") == ["g3", "HIK"]
+    assert await listed(store, search="hik") == ["g1", "g3"]  # an ID matches exactly, not in any case
+    assert await listed(store, group_type="Work", search="hik") == ["g3"]
+    assert (await store.list_groups(group_type="Work", after=0, limit=10, search="hik"))[1] == 1
+    assert await listed(store, search="g2") == ["g2"]
+    assert await listed(store, search="STRASSE") == ["g4"]
+    assert await store.list_groups(group_type=None, after=0, limit=10, search="nothing") == ([], 0)
+
+
+async def test_update_group_max_members(store: Store) -> None:
+    """max_members in GroupChanges sets the cap, which add_members then enforces."""
+    await create(store, "g1", "alice", ["bob"], max_members=10)
+    assert (await store.update_group("g1", GroupChanges(max_members=3), T0)).max_members == 3
+    group = await store.get_group("g1")
+    assert group is not None and group.max_members == 3 and group.info_seq == 1
+    assert (await store.update_group("g1", GroupChanges(name="x"), T0)).max_members == 3
+    await refused(
+        ErrorCode.GROUP_FULL, store.add_members("g1", [member("carol"), member("dave")], groups_per_user=LIMIT)
+    )
+    assert (await store.add_members("g1", [member("carol")], groups_per_user=LIMIT)).added == ["carol"]
+
+
+async def test_sqlite_group_pages_read_an_index(tmp_path: Path) -> None:
+    """SQLite: a page without search, with or without a type, is an index range, never a scan of the groups."""
+    from server.store.sqlite import groups_page_query
+
+    store = SqliteStore(str(tmp_path / "data"))
+    await store.start()
+    await create(store, "g1")
+    await store.close()
+    with sqlite3.connect(tmp_path / "data" / "groupcast.db") as conn:
+        for group_type, args in ((None, [0, 10]), ("Public", [0, "Public", 10])):
+            page_sql, _ = groups_page_query(group_type, "")
+            plan = " ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {page_sql}", args))
+            assert "SCAN" not in plan and "USING INDEX groups_by_" in plan, plan
+    conn.close()
+
+
+async def test_sqlite_database_without_group_ordinals_is_migrated(tmp_path: Path) -> None:
+    """SQLite: groups made before ordinals existed get them in creation order; totals and new groups follow."""
+    data_dir = tmp_path / "data"
+    first = SqliteStore(str(data_dir))
+    await first.start()
+    await create(first, "late", created_at=T0 + 10)
+    await create(first, "early", created_at=T0)
+    await create(first, "work", type="Work", created_at=T0 + 5)
+    await first.close()
+    with sqlite3.connect(data_dir / "groupcast.db") as conn:  # as an earlier version left it
+        conn.execute("DROP INDEX groups_by_ord")
+        conn.execute("DROP INDEX groups_by_type")
+        conn.execute("ALTER TABLE groups DROP COLUMN ord")
+        conn.execute("DROP TABLE counters")
+    conn.close()
+
+    second = SqliteStore(str(data_dir))
+    await second.start()
+    try:
+        assert await listed(second) == ["early", "work", "late"]
+        assert (await second.list_groups(group_type="Public", after=0, limit=10))[1] == 2
+        await create(second, "new")
+        page, total = await second.list_groups(group_type=None, after=0, limit=10)
+        assert [g.group_id for _, g in page] == ["early", "work", "late", "new"] and total == 4
+        assert [c for c, _ in page] == [1, 2, 3, 4]
+    finally:
+        await second.close()
+
+
+async def test_redis_groups_of_an_earlier_version_are_indexed(redis_server: RedisServer) -> None:
+    """Redis: groups without ordinals (an earlier version's) are indexed in creation order at the first start."""
+    prefix = unique_prefix()
+    first = RedisStore(redis_server.url, prefix)
+    await first.start()
+    await create(first, "late", created_at=T0 + 10)
+    await create(first, "early", created_at=T0, type="Work")
+    for gid in ("late", "early"):
+        await first.redis.hdel(first.group_key(gid, "info"), "ord")
+    await first.redis.delete(
+        first.index_key(None), first.index_key("Public"), first.index_key("Work"), first.app_key("groups_indexed")
+    )
+    await first.close()
+
+    second = RedisStore(redis_server.url, prefix)
+    await second.start()
+    try:
+        assert await listed(second) == ["early", "late"]
+        assert await listed(second, group_type="Work") == ["early"]
+        await create(second, "new")
+        assert await listed(second) == ["early", "late", "new"]
+        await second.delete_group("early", day=DAY)
+        assert await second.list_groups(group_type="Work", after=0, limit=10) == ([], 0)
+    finally:
+        await second.close()
+
+
+async def test_redis_index_entry_of_a_vanished_group_is_dropped(redis_server: RedisServer) -> None:
+    """Redis: an index entry whose group is gone (a crash before unlisting) is skipped, removed and not counted."""
+    store = RedisStore(redis_server.url, unique_prefix())
+    await store.start()
+    try:
+        for gid in ("g1", "g2", "g3"):
+            await create(store, gid)
+        await store.redis.delete(*store.group_keys("g2"))
+        page, total = await store.list_groups(group_type=None, after=0, limit=2)
+        assert [g.group_id for _, g in page] == ["g1", "g3"] and total == 2
+        assert await store.redis.zcard(store.index_key(None)) == 2
+    finally:
+        await store.close()

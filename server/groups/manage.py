@@ -29,7 +29,7 @@ from ..store import GroupChanges, GroupRecord, MemberRecord
 from . import rules as R
 from .common import custom_fields, load, notify, now, profile_view, tip
 
-__all__ = ["create_group"]
+__all__ = ["create_group", "import_group", "joined_groups", "modify_group_profile"]
 
 _ID_ALPHABET = string.ascii_uppercase + string.digits
 
@@ -78,7 +78,33 @@ async def create_group_op(ctx: Ctx, req: CreateGroup) -> CreateGroupResult:
 
 async def create_group(ctx: Ctx, req: CreateGroup, owner_id: str) -> CreateGroupResult:
     """Create a group owned by ``owner_id`` (the REST API may name another owner, or
-    none: an app-admin-owned group)."""
+    none: an app-admin-owned group). The initial members are added at once, without
+    consent; the owner's devices get a notice of type 6 (created)."""
+    return await _create(ctx, req, owner_id, created_at=None)
+
+
+async def import_group(ctx: Ctx, req: CreateGroup, owner_id: str, created_at: int | None) -> CreateGroupResult:
+    """Create a group being migrated from elsewhere (REST ``import_group``, rest-api.md
+    6.7): as :func:`create_group`, but created at ``created_at`` (default now; the owner
+    joined then), with nobody notified, and not for memberless types (``NO_PERMISSION``).
+    A taken ID is ``GROUP_ID_TAKEN`` whoever holds it (the only code the API documents).
+    It counts toward today's creation cap, whatever its creation time."""
+    rules = R.parse_type(req.type)
+    if not rules.stores_members:
+        raise GroupcastError(ErrorCode.NO_PERMISSION, f"{rules.wire_name} groups cannot be imported")
+    at = now()
+    if created_at is not None and created_at > at:
+        raise GroupcastError(ErrorCode.INVALID_PARAMETER, "the creation time is in the future")
+    try:
+        return await _create(ctx, req, owner_id, created_at=at if created_at is None else created_at)
+    except GroupcastError as refused:
+        if refused.code == ErrorCode.GROUP_ID_OWNED:
+            raise GroupcastError(ErrorCode.GROUP_ID_TAKEN, refused.message) from None
+        raise
+
+
+async def _create(ctx: Ctx, req: CreateGroup, owner_id: str, created_at: int | None) -> CreateGroupResult:
+    """Create the group; ``created_at`` given: an import (that time, no notice)."""
     node = ctx.node
     rules = R.parse_type(req.type)
     _validate_profile_text(req.name, req.introduction, req.notification, req.avatar)
@@ -110,7 +136,8 @@ async def create_group(ctx: Ctx, req: CreateGroup, owner_id: str) -> CreateGroup
     else:
         group_id = rules.id_prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
 
-    at = now()
+    today = now()
+    at = today if created_at is None else created_at
     member_custom_keys = node.config.member_custom_keys
     members = []
     if rules.stores_members:
@@ -145,7 +172,7 @@ async def create_group(ctx: Ctx, req: CreateGroup, owner_id: str) -> CreateGroup
     left_out = await node.store.create_group(
         group,
         members,
-        day=at // 86400,
+        day=today // 86400,
         daily_cap=node.config.daily_group_limit,
         groups_per_user=node.config.max_groups_per_user,
     )
@@ -153,7 +180,7 @@ async def create_group(ctx: Ctx, req: CreateGroup, owner_id: str) -> CreateGroup
     for member in added:
         await node.router.membership([member.user_id], group_id, member.msg_flag)
     group.member_count = len(added)
-    if owner_id:
+    if owner_id and created_at is None:
         await notify(ctx, [owner_id], NoticeType.CREATED, group)
     owner = next((m for m in added if m.user_id == owner_id), None)
     return CreateGroupResult(
@@ -214,20 +241,48 @@ async def get_group_profile(ctx: Ctx, req: GetGroupProfile) -> GroupProfileResul
 
 @op(UpdateGroupProfile)
 async def update_group_profile(ctx: Ctx, req: UpdateGroupProfile) -> GroupProfileResult:
+    return await modify_group_profile(ctx, req)
+
+
+async def modify_group_profile(
+    ctx: Ctx, req: UpdateGroupProfile, *, max_members: int | None = None
+) -> GroupProfileResult:
+    """Change the named fields; members get a tip of type 6 with what changed.
+    ``max_members`` (the REST API's ``MaxMemberNum``; the app admin's alone) sets the
+    member cap: from the current member count up to the type's ceiling. Memberless
+    types have no cap: it is ignored there (alone, it changes nothing and succeeds). A
+    change of the cap alone sends no tip (the tip has no field for it)."""
     target = await load(ctx, req.group_id)
     rules = target.rules
     _validate_profile_text(req.name, req.introduction, req.notification, req.avatar)
+    ignored = max_members is not None and not rules.stores_members
+    if ignored:
+        max_members = None
     if (
         all(
             v is None
-            for v in (req.name, req.introduction, req.notification, req.avatar, req.join_option, req.mute_all_members)
+            for v in (
+                req.name,
+                req.introduction,
+                req.notification,
+                req.avatar,
+                req.join_option,
+                req.mute_all_members,
+                max_members,
+            )
         )
         and not req.group_custom_field
     ):
-        raise GroupcastError(ErrorCode.INVALID_PARAMETER, "nothing to change")
+        if not ignored:
+            raise GroupcastError(ErrorCode.INVALID_PARAMETER, "nothing to change")
+        R.check(rules.edit_profile, target.rank, "edit the group profile")
+        return GroupProfileResult(group=profile_view(target.group, rules, target.member))
     R.check(rules.edit_profile, target.rank, "edit the group profile")
     if req.mute_all_members is not None:
         R.check(rules.mute, target.rank, "mute all members")
+    if max_members is not None:
+        R.check(R.Level.APP_ADMIN, target.rank, "change the member cap")
+        _check_max_members(rules, target.group, max_members)
     _check_join_option(rules, req.join_option)
     custom = None
     if req.group_custom_field:
@@ -242,32 +297,62 @@ async def update_group_profile(ctx: Ctx, req: UpdateGroupProfile) -> GroupProfil
         join_option=req.join_option,
         mute_all=req.mute_all_members,
         custom=custom,
+        max_members=max_members,
     )
     group = await ctx.node.store.update_group(req.group_id, changes, now())
-    await tip(
-        ctx,
-        group,
-        TipType.GROUP_PROFILE_UPDATED,
-        profile=ProfileChange(
-            name=req.name,
-            introduction=req.introduction,
-            notification=req.notification,
-            avatar=req.avatar,
-            join_option=req.join_option,
-            mute_all_members=req.mute_all_members,
-            group_custom_field=None if custom is None else custom_fields(custom),
-        ),
+    change = ProfileChange(
+        name=req.name,
+        introduction=req.introduction,
+        notification=req.notification,
+        avatar=req.avatar,
+        join_option=req.join_option,
+        mute_all_members=req.mute_all_members,
+        group_custom_field=None if custom is None else custom_fields(custom),
     )
+    if change != ProfileChange():
+        await tip(ctx, group, TipType.GROUP_PROFILE_UPDATED, profile=change)
     return GroupProfileResult(group=profile_view(group, rules, target.member))
+
+
+def _check_max_members(rules: R.TypeRules, group: GroupRecord, max_members: int) -> None:
+    ceiling = rules.default_max_members
+    if max_members < 1 or (ceiling and max_members > ceiling):
+        raise GroupcastError(
+            ErrorCode.INVALID_PARAMETER, f"{rules.wire_name} groups take a member cap of 1 to {ceiling or 'any'}"
+        )
+    if max_members < group.member_count:
+        raise GroupcastError(
+            ErrorCode.INVALID_PARAMETER, f"the group has {group.member_count} members, more than {max_members}"
+        )
+
+
+async def joined_groups(ctx: Ctx, user_id: str, *, with_rooms: bool = False) -> list[GroupRecord]:
+    """The groups ``user_id`` is a member of, by group ID, without the types kept out of
+    joined lists (AVChatRoom). ``with_rooms``: also the memberless groups the user owns
+    (found by reading every group of those types: the REST API's ``WithHugeGroups``)."""
+    store = ctx.node.store
+    memberships = await store.user_groups(user_id)
+    groups = await store.get_groups(sorted(memberships))
+    listed = [g for g in groups.values() if R.rules_of(g.type).in_joined_list]
+    if with_rooms:
+        for rules in R.RULES.values():
+            if rules.stores_members or rules.in_joined_list:
+                continue
+            after = 0
+            while True:
+                page, _ = await store.list_groups(group_type=rules.type.value, after=after, limit=1000)
+                listed += [g for _, g in page if g.owner_id == user_id]
+                if len(page) < 1000:
+                    break
+                after = page[-1][0]
+    listed.sort(key=lambda g: g.group_id)
+    return listed
 
 
 @op(GetGroupList)
 async def get_group_list(ctx: Ctx, req: GetGroupList) -> GroupList:
     store = ctx.node.store
-    memberships = await store.user_groups(ctx.actor.user_id)
-    groups = await store.get_groups(sorted(memberships))
-    listed = [g for g in groups.values() if R.rules_of(g.type).in_joined_list]
-    listed.sort(key=lambda g: g.group_id)
+    listed = await joined_groups(ctx, ctx.actor.user_id)
     page = listed[req.offset : req.offset + req.count]
     selves = {g.group_id: await store.get_member(g.group_id, ctx.actor.user_id) for g in page}
     end = req.offset + len(page)

@@ -8,6 +8,8 @@ the group's members a tip.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import msgspec
 
@@ -36,30 +38,43 @@ from ..store import Application, GroupRecord, MemberRecord
 from . import rules as R
 from .common import Target, load, notify, now, tip
 
-__all__ = ["PENDENCY_KEEP", "add_members"]
+__all__ = ["PENDENCY_KEEP", "Imported", "add_members", "kick"]
 
 PENDENCY_KEEP = 50  # items per user's pendency list; a 51st drops the oldest
 _notice = msgspec.msgpack.Decoder(GroupSystemNotice)
 
 
 async def _join(
-    ctx: Ctx, target: Target, user_ids: list[str], *, join_type: str, operator: str | None = None
+    ctx: Ctx,
+    target: Target,
+    user_ids: list[str],
+    *,
+    join_type: str,
+    operator: str | None = None,
+    records: Mapping[str, MemberRecord] | None = None,
+    silent: bool = False,
 ) -> tuple[GroupRecord, list[str], list[str], list[str]]:
-    """Add users as members, route the group to them and tell the group.
+    """Add users as members, route the group to them and (unless ``silent``) tell the
+    group. ``records`` gives the stored record of some users (imports); the others join
+    now as plain members.
 
     Returns the group afterwards and who was added, already there, over their limit.
     """
     rules = target.rules
     at = now()
+    given = records or {}
     outcome = await ctx.node.store.add_members(
         target.group_id,
-        [MemberRecord(user_id=u, role="Member", join_time=at, msg_flag=rules.default_remind) for u in user_ids],
+        [
+            given.get(u) or MemberRecord(user_id=u, role="Member", join_time=at, msg_flag=rules.default_remind)
+            for u in user_ids
+        ],
         groups_per_user=ctx.node.config.max_groups_per_user,
     )
     group = await ctx.node.store.get_group(target.group_id) or target.group
     for user_id in outcome.added:
         await ctx.node.router.membership([user_id], group.group_id, rules.default_remind)
-    if outcome.added:
+    if outcome.added and not silent:
         await tip(
             ctx,
             group,
@@ -72,17 +87,42 @@ async def _join(
     return group, outcome.added, outcome.existing, outcome.over_limit
 
 
-async def add_members(ctx: Ctx, group_id: str, user_ids: list[str]) -> AddGroupMemberResult:
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """A member brought over from another system (REST ``import_group_member``)."""
+
+    role: str = "Member"  # or Admin, where the type has admins
+    join_time: int = 0  # unix time; 0: now. Must fall between the group's creation and now.
+    unread: int = 0  # messages left unread (capped at the group's message count)
+
+
+async def add_members(
+    ctx: Ctx,
+    group_id: str,
+    user_ids: list[str],
+    *,
+    silent: bool = False,
+    refuse_unknown: bool = False,
+    imported: Mapping[str, Imported] | None = None,
+) -> AddGroupMemberResult:
     """Invite ``user_ids``: the shared path of ``addGroupMember`` and REST
     ``add_group_member``. Per type: added at once (invitees get notice 7), invited to
     consent (Work, by a member: notice 12 and a pendency item), or only told (AVChatRoom:
-    joining a live room is the invitee's own act)."""
+    joining a live room is the invitee's own act).
+
+    ``silent``: the group gets no join tip (the added users still get their notice).
+    ``refuse_unknown``: an unregistered user refuses the whole call (USER_NOT_FOUND)
+    instead of being listed as a failure. ``imported`` (the app admin's migration): the
+    users join with those records, nobody is told anything, and a user whose join time
+    is not between the group's creation and now is listed as a failure."""
     target = await load(ctx, group_id)
     rules = target.rules
     R.check(rules.invite, target.rank, "invite")
     wanted = list(dict.fromkeys(user_ids))
     registered = await ctx.node.store.existing_accounts(wanted)
     unknown = [u for u in wanted if u not in registered]
+    if unknown and refuse_unknown:
+        raise GroupcastError(ErrorCode.USER_NOT_FOUND, f"not registered: {', '.join(unknown)}")
     candidates = [u for u in wanted if u in registered]
     result = AddGroupMemberResult(failure_user_id_list=unknown)
     if not rules.stores_members:
@@ -92,6 +132,11 @@ async def add_members(ctx: Ctx, group_id: str, user_ids: list[str]) -> AddGroupM
     present = await ctx.node.store.get_members(group_id, candidates)
     newcomers = [u for u in candidates if u not in present]
     result.existed_user_id_list = [u for u in candidates if u in present]
+    records: dict[str, MemberRecord] | None = None
+    if imported is not None:
+        records = _imported_records(target, newcomers, imported)
+        result.failure_user_id_list += [u for u in newcomers if u not in records]
+        newcomers = list(records)
     if rules.invitee_consents and not ctx.actor.is_admin:
         for user_id in newcomers:
             application_id, new = await _ask(ctx, target, kind=1, from_user=ctx.actor.user_id, to_user=user_id)
@@ -100,12 +145,41 @@ async def add_members(ctx: Ctx, group_id: str, user_ids: list[str]) -> AddGroupM
         result.pending_user_id_list = newcomers
         return result
     if newcomers:
-        group, added, existing, over = await _join(ctx, target, newcomers, join_type="Invited")
-        await notify(ctx, added, NoticeType.INVITED, group)
+        group, added, existing, over = await _join(
+            ctx, target, newcomers, join_type="Invited", records=records, silent=silent or imported is not None
+        )
+        if imported is None:
+            await notify(ctx, added, NoticeType.INVITED, group)
         result.success_user_id_list = added
         result.existed_user_id_list += existing
         result.over_limit_user_id_list = over
     return result
+
+
+def _imported_records(target: Target, user_ids: list[str], imported: Mapping[str, Imported]) -> dict[str, MemberRecord]:
+    """The records of imported users whose join time is acceptable. A role the type
+    does not have refuses the whole import."""
+    rules, group = target.rules, target.group
+    at = now()
+    last = group.next_msg_seq - 1
+    records: dict[str, MemberRecord] = {}
+    for user_id in user_ids:
+        item = imported.get(user_id, Imported())
+        if item.role not in ("Member", "Admin"):
+            raise GroupcastError(ErrorCode.INVALID_PARAMETER, f"{user_id}: an imported member is a Member or an Admin")
+        if item.role == "Admin" and not rules.has_admins:
+            raise GroupcastError(ErrorCode.INVALID_PARAMETER, f"{rules.type.value} groups have no admins")
+        join_time = item.join_time or at
+        if not group.created_at <= join_time <= at:
+            continue
+        records[user_id] = MemberRecord(
+            user_id=user_id,
+            role=item.role,
+            join_time=join_time,
+            msg_flag=rules.default_remind,
+            read_seq=last - min(max(item.unread, 0), last),
+        )
+    return records
 
 
 async def _ask(
@@ -211,9 +285,21 @@ async def delete_group_member(ctx: Ctx, req: DeleteGroupMember) -> None:
     await kick(ctx, req.group_id, req.user_id_list, req.reason, req.duration)
 
 
-async def kick(ctx: Ctx, group_id: str, user_ids: list[str], reason: str = "", ban_seconds: int = 0) -> list[str]:
-    """Remove members: each gets notice 4, the others a tip. All or nothing.
-    AVChatRoom: the users leave the room on every node, banned ``ban_seconds``."""
+async def kick(
+    ctx: Ctx,
+    group_id: str,
+    user_ids: list[str],
+    reason: str = "",
+    ban_seconds: int = 0,
+    *,
+    silent: bool = False,
+    ignore_strangers: bool = False,
+) -> list[str]:
+    """Remove members: each gets notice 4, the others (unless ``silent``) a tip. All or
+    nothing: a non-member refuses the call, unless ``ignore_strangers``. The owner is
+    never removed: only the app admin ranks above them, and is refused too (an owner
+    leaves by transfer, or by quitting a Work group). AVChatRoom: the users leave the
+    room on every node, banned ``ban_seconds``. Returns who was removed."""
     target = await load(ctx, group_id)
     R.check(target.rules.kick, target.rank, "remove members")
     if not target.rules.stores_members:
@@ -221,16 +307,20 @@ async def kick(ctx: Ctx, group_id: str, user_ids: list[str], reason: str = "", b
     wanted = list(dict.fromkeys(user_ids))
     members = await ctx.node.store.get_members(group_id, wanted)
     strangers = [u for u in wanted if u not in members]
-    if strangers:
+    if strangers and not ignore_strangers:
         raise GroupcastError(ErrorCode.INVALID_PARAMETER, f"not members: {', '.join(strangers)}")
     for member in members.values():
         R.check_target(target.rank, R.rank_of(member.role), f"remove {member.user_id}")
-    removed = await ctx.node.store.remove_members(group_id, wanted)
+    if any(m.role == "Owner" for m in members.values()):
+        raise GroupcastError(ErrorCode.INVALID_PARAMETER, "the owner cannot be removed: transfer the group first")
+    if not members:
+        return []
+    removed = await ctx.node.store.remove_members(group_id, [u for u in wanted if u in members])
     for user_id in removed:
         await ctx.node.router.membership([user_id], group_id, "")
     group = await ctx.node.store.get_group(group_id) or target.group
     await notify(ctx, removed, NoticeType.KICKED, group, handle_message=reason)
-    if removed:
+    if removed and not silent:
         await tip(ctx, group, TipType.MEMBER_KICKED, users=removed)
     return removed
 

@@ -26,10 +26,13 @@ def encode_entry(push: GroupMessage | GroupTip) -> bytes:
 
 
 def to_push(record: MessageRecord) -> GroupMessage | GroupTip:
-    """The frame a record stands for. A recalled message keeps no content."""
+    """The frame a record stands for. A recalled message keeps no content: neither its
+    body nor its ``cloudCustomData`` leaves the server again."""
     if record.kind == "tip":
         return msgspec.structs.replace(_tip.decode(record.body), seq=record.seq, time=record.time)
     message = _message.decode(record.body)
     if record.recalled:
-        return msgspec.structs.replace(message, seq=record.seq, time=record.time, msg_body=[], recalled=True)
+        return msgspec.structs.replace(
+            message, seq=record.seq, time=record.time, msg_body=[], cloud_custom_data="", recalled=True
+        )
     return msgspec.structs.replace(message, seq=record.seq, time=record.time)

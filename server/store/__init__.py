@@ -126,6 +126,23 @@ class Store(Protocol):
         record and the member IDs it had. If it was created on ``day``, that day's net
         count goes down by one. ``GROUP_NOT_FOUND`` if there is no such group."""
 
+    async def list_groups(
+        self, *, group_type: str | None, after: int, limit: int, search: str = ""
+    ) -> tuple[list[tuple[int, GroupRecord]], int]:
+        """Up to ``limit`` groups in creation order, each with its cursor, and the number
+        of groups matching the filters (wherever the cursor is).
+
+        The cursor is a per-group ordinal assigned at creation: it only grows (a dismissed
+        group's ordinal is never reused), so ``after`` = the last cursor of a page gives
+        the next page, and groups created meanwhile come at the end; 0 starts at the
+        beginning. ``group_type`` (a canonical type name) keeps that type only;
+        ``search`` keeps the group whose ID is exactly ``search`` and the groups whose
+        name contains it, case-insensitively (``str.casefold``).
+
+        Cost: without ``search`` a page reads an index range (O(log n + limit)) and the
+        total is a stored count. With ``search`` the name match reads every group of the
+        type (documented scan: the console's search box, not a hot path)."""
+
     async def transfer_owner(self, group_id: str, new_owner_id: str) -> GroupRecord:
         """Make ``new_owner_id`` (a member) the owner; the old owner becomes a Member.
         ``GROUP_NOT_FOUND``; ``NO_PERMISSION`` if the new owner is not a member."""

@@ -71,6 +71,7 @@ class GroupChanges(msgspec.Struct, kw_only=True):
     mute_all: bool | None = None
     custom: dict[str, str] | None = None
     owner_id: str | None = None  # memberless groups (AVChatRoom) change owner here
+    max_members: int | None = None  # 0: unlimited
 
 
 class MemberRecord(msgspec.Struct, kw_only=True):

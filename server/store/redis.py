@@ -45,6 +45,13 @@ tag, so everything about one user, one group or one application lives in one slo
 ``P{a:<application>}``              hash: the Application fields as text
 ``P{a:<application>}:to``           set: the users whose lists it was put on
 ``P{app}:created:<day>``            string: net groups created on a UTC day; expires after 3 days
+``P{app}:group_ord``                string: the last group ordinal given (``list_groups``' cursor;
+                                    each group keeps its own in ``:info`` field ``ord``)
+``P{app}:groups``                   sorted set: score = ordinal, member group ID: every group in
+                                    creation order (ZCARD: the total)
+``P{app}:groups:<type>``            sorted set: the same for the groups of one type
+``P{app}:groups_indexed``           string: set once the groups of an earlier version (without
+                                    ordinals) have been indexed, at the first start
 ==================================  ===========================================================
 
 Atomicity. Each step below touches one slot and is atomic there (a Lua script, or
@@ -54,8 +61,10 @@ fixed order, and the group's (or application's) own slot is the truth:
 * ``create_group``: (1) reads, best effort: does the ID exist, the day's count, HLEN of each
   member's ``:groups`` (the per-user limit; concurrent creates and adds may each see room,
   so that limit can be overshot under concurrency); (2) the day counter, checked and counted
-  in one script; (3) the group slot, in one script that refuses a taken ID (the count is then
-  taken back); (4) each member's ``:groups``.
+  in one script, and the group's ordinal (INCR: a refused creation wastes one, harmlessly);
+  (3) the group slot, in one script that refuses a taken ID (the count is then taken back);
+  (4) the group index (``P{app}:groups`` and its type's set, one MULTI); (5) each member's
+  ``:groups``.
 * ``add_members`` / ``remove_members``: (1) HLEN of the users' ``:groups`` (add only, best
   effort as above); (2) the group slot, in one script: existence, exact capacity
   (``GROUP_FULL``), who is new (each new member's ``join_seq``: the group's
@@ -66,7 +75,12 @@ fixed order, and the group's (or application's) own slot is the truth:
   record too); then the user's ``:groups`` msg_flag, if the entry is there.
 * ``delete_group``: (1) the group slot, read and deleted in one script; (2) the members'
   ``:groups``; (3) the group's applications and their places on users' lists; (4) the day
-  counter, if the group was created that day.
+  counter, if the group was created that day; (5) the group index entries, in one script
+  that removes them only while they carry this group's ordinal (the ID may have been
+  taken again meanwhile).
+* ``list_groups``: reads the index, then the groups' ``:info``. A page skips index entries
+  whose group is gone (and removes them, as step 5 would have); with ``search`` it reads
+  the name of every indexed group of the type (a scan: pipelined, 1,000 a round trip).
 * ``append_message``: one script in the group slot: existence, the retry lookup (and the
   trimming of ``:recent``), seq, ``last_msg_time``, the record, the sender's
   ``last_send_time``. ``set_read_seq`` and ``restrict``: one script each. ``recall_message``:
@@ -83,7 +97,9 @@ it), so an extra entry is seen only by the best-effort HLEN count, while a missi
 that group from ``user_groups``. Repairs: ``user_groups`` drops the extra entries it finds
 (under WATCH, so that a concurrent join is not undone); ``add_members`` puts back the entry
 of a user it finds already a member. Two concurrent calls that remove and re-add one user
-can also leave the entry missing until then. Elsewhere: a ``:pending`` entry of a decided
+can also leave the entry missing until then. The group index: a crash between steps 3 and
+4 of ``create_group`` leaves the group out of ``list_groups``; one before step 5 of
+``delete_group`` leaves an entry that totals count until a page reaches it. Elsewhere: a ``:pending`` entry of a decided
 application is ignored (``find_pending`` reads the application); a day count taken just
 before a crash, for a group never created, stays (too high, the safe side) until the key
 expires; applications of a deleted group that were not yet dropped stay readable, and
@@ -102,7 +118,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import msgspec
 import redis.asyncio as aioredis
@@ -185,6 +201,27 @@ return 1
 _UNCOUNT_DAY = """
 if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then redis.call('DECR', KEYS[1]) end
 return 0
+"""
+
+# -- group index (KEYS = P{app}:groups, then type sets) ----------------------------------
+
+# ARGV = group ID, ordinal: remove the entry from each set where it still has that ordinal.
+_UNLIST_GROUP = """
+for _, key in ipairs(KEYS) do
+  local score = redis.call('ZSCORE', key, ARGV[1])
+  if score and tonumber(score) == tonumber(ARGV[2]) then redis.call('ZREM', key, ARGV[1]) end
+end
+return 0
+"""
+
+# KEYS = a group's info; ARGV = an ordinal. Give the group that ordinal unless it has one:
+# the group's ordinal, or nil if it is gone (indexing groups of an earlier version).
+_SET_ORD = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local cur = redis.call('HGET', KEYS[1], 'ord')
+if cur then return tonumber(cur) end
+redis.call('HSET', KEYS[1], 'ord', ARGV[1])
+return tonumber(ARGV[1])
 """
 
 # -- group slot (KEYS = info, members, order, roles[, apps, pending, ...]) --------------
@@ -557,7 +594,17 @@ _stored_member = msgspec.msgpack.Decoder(_StoredMember)
 _stored_message = msgspec.msgpack.Decoder(_StoredMessage)
 _restrictions = msgspec.json.Decoder(dict[str, int])
 _GROUP_TEXT_FIELDS = [f for f in GroupRecord.__struct_fields__ if f not in ("custom", "member_count")]
-_GROUP_FIELDS = ("name", "introduction", "notification", "face_url", "join_option", "mute_all", "owner_id")
+_GROUP_FIELDS = (
+    "name",
+    "introduction",
+    "notification",
+    "face_url",
+    "join_option",
+    "mute_all",
+    "owner_id",
+    "max_members",
+)
+_SCAN_BATCH = 1000
 _MEMBER_FIELDS = ("msg_flag", "name_card", "mute_until")
 
 
@@ -686,6 +733,8 @@ class RedisStore:
         self._set_read_seq = script(_SET_READ_SEQ)
         self._restrict = script(_RESTRICT)
         self._set_audience = script(_SET_AUDIENCE)
+        self._unlist = script(_UNLIST_GROUP)
+        self._set_ord = script(_SET_ORD)
 
     def user_key(self, user_id: str, what: str) -> str:
         return f"{self._prefix}{{u:{user_id}}}:{what}"
@@ -700,11 +749,45 @@ class RedisStore:
     def application_key(self, application_id: str, what: str = "") -> str:
         return f"{self._prefix}{{a:{application_id}}}{':' + what if what else ''}"
 
+    def app_key(self, what: str) -> str:
+        return f"{self._prefix}{{app}}:{what}"
+
     def day_key(self, day: int) -> str:
-        return f"{self._prefix}{{app}}:created:{day}"
+        return self.app_key(f"created:{day}")
+
+    def index_key(self, group_type: str | None) -> str:
+        """The group index: every group, or the groups of one type."""
+        return self.app_key("groups" if group_type is None else f"groups:{group_type}")
 
     async def start(self) -> None:
         await self.redis.ping()
+        if not await self.redis.exists(self.app_key("groups_indexed")):
+            await self._index_existing_groups()
+
+    async def _index_existing_groups(self) -> None:
+        """Give the groups of an earlier version (no ``ord``) ordinals, in creation order,
+        and put every group in the index; then mark it done. Idempotent (a group keeps
+        the first ordinal it gets), so nodes starting together, or a start interrupted
+        halfway, do no harm. Reads the whole keyspace once (SCAN), at the first start."""
+        pattern = "".join("\\" + c if c in "*?[]\\" else c for c in self._prefix) + "{g:*}:info"
+        found: list[tuple[int, str, str, int]] = []  # (created_at, group ID, type, ord or 0)
+        async for key in self.redis.scan_iter(match=pattern, count=_SCAN_BATCH):
+            row = await self.redis.hmget(key, ["group_id", "created_at", "type", "ord"])
+            if row[0] is not None:
+                found.append((int(row[1] or 0), _s(row[0]), _s(row[2] or b""), int(row[3] or 0)))
+        missing = sorted(g for g in found if not g[3])
+        if missing:
+            first = await self.redis.incrby(self.app_key("group_ord"), len(missing)) - len(missing) + 1
+            for i, (created, gid, group_type, _) in enumerate(missing):
+                given = await self._set_ord(keys=[self.group_key(gid, "info")], args=[first + i])
+                found.append((created, gid, group_type, int(given or 0)))
+        for chunk in _chunks([g for g in found if g[3]]):
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for _, gid, group_type, ordinal in chunk:
+                    pipe.zadd(self.index_key(None), {gid: ordinal})
+                    pipe.zadd(self.index_key(group_type), {gid: ordinal})
+                await pipe.execute()
+        await self.redis.set(self.app_key("groups_indexed"), "1")
 
     async def close(self) -> None:
         await self.redis.aclose()
@@ -847,18 +930,24 @@ class RedisStore:
         # 2. The day counter: checked and counted atomically.
         if not await self._count_day(keys=[day_key], args=[daily_cap, _DAY_TTL]):
             raise GroupcastError(ErrorCode.RATE_LIMITED, f"the app reached its daily cap of {daily_cap} groups")
+        ordinal = await self.redis.incr(self.app_key("group_ord"))
         # 3. The group slot; a taken ID gives the count back.
         profile: list[str | int | bytes] = []
         for field in _GROUP_TEXT_FIELDS:
             profile += [field, _text(getattr(group, field))]
-        profile += ["custom", _json.encode(group.custom)]
+        profile += ["custom", _json.encode(group.custom), "ord", ordinal]
         created = await self._create(
             keys=keys[:4], args=[len(profile) // 2, *profile, *_member_args(added, group.next_msg_seq)]
         )
         if not created:
             await self._uncount_day(keys=[day_key])
             raise GroupcastError(ErrorCode.GROUP_ID_TAKEN, f"group ID {gid} is taken")
-        # 4. The members' indexes.
+        # 4. The group index.
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(self.index_key(None), {gid: ordinal})
+            pipe.zadd(self.index_key(group.type), {gid: ordinal})
+            await pipe.execute()
+        # 5. The members' indexes.
         await self._index_groups(gid, added)
         group.member_count = len(added)
         return left_out
@@ -888,7 +977,9 @@ class RedisStore:
         if found is None:
             raise _not_found(group_id)
         profile, member_ids, application_ids = found
-        group = _group(_pairs(profile))
+        fields = _pairs(profile)
+        ordinal = int(fields.pop("ord", "0"))
+        group = _group(fields)
         members = [m.decode() for m in member_ids]
         # 2. The members' indexes.
         await self._unindex_groups(group_id, members)
@@ -906,7 +997,62 @@ class RedisStore:
         # 4. The day's net count.
         if group.created_at // 86400 == day:
             await self._uncount_day(keys=[self.day_key(day)])
+        # 5. The group index.
+        await self._unlist(keys=[self.index_key(None), self.index_key(group.type)], args=[group_id, ordinal])
         return group, members
+
+    async def list_groups(
+        self, *, group_type: str | None, after: int, limit: int, search: str = ""
+    ) -> tuple[list[tuple[int, GroupRecord]], int]:
+        key = self.index_key(group_type)
+        if search:
+            return await self._search_groups(key, after, limit, search)
+        total = int(await self.redis.zcard(key))
+        page: list[tuple[int, GroupRecord]] = []
+        gone: list[tuple[str, int]] = []
+        cursor = max(after, 0)
+        while len(page) < limit:
+            want = limit - len(page)
+            entries = await self._index_range(key, f"({cursor}", want)
+            records = await self.get_groups([gid for gid, _ in entries])
+            for gid, ordinal in entries:
+                if gid in records:
+                    page.append((ordinal, records[gid]))
+                else:
+                    gone.append((gid, ordinal))
+            if len(entries) < want:
+                break
+            cursor = entries[-1][1]
+        for gid, ordinal in gone:  # deleted, but a crash kept it from being unlisted
+            await self._unlist(keys=[self.index_key(None), key], args=[gid, ordinal])
+        return page, total - len(gone)
+
+    async def _index_range(self, key: str, low: str, count: int) -> list[tuple[str, int]]:
+        """Up to ``count`` (group ID, ordinal) entries of an index from the score ``low``."""
+        entries = await self.redis.zrange(key, low, "+inf", byscore=True, offset=0, num=count, withscores=True)
+        return [(member.decode(), int(score)) for member, score in cast(list[tuple[bytes, float]], entries)]
+
+    async def _search_groups(
+        self, key: str, after: int, limit: int, search: str
+    ) -> tuple[list[tuple[int, GroupRecord]], int]:
+        """Every indexed group's name, read in batches, tested in Python."""
+        needle = search.casefold()
+        chosen: list[tuple[int, str]] = []
+        total = 0
+        cursor = "-inf"
+        while True:
+            entries = await self._index_range(key, cursor, _SCAN_BATCH)
+            names = await self._each([self.group_key(gid, "info") for gid, _ in entries], "HGET", "name")
+            for (gid, ordinal), name in zip(entries, names, strict=True):
+                if name is not None and (gid == search or needle in _s(name).casefold()):
+                    total += 1
+                    if ordinal > after and len(chosen) < limit:
+                        chosen.append((ordinal, gid))
+            if len(entries) < _SCAN_BATCH:
+                break
+            cursor = f"({entries[-1][1]}"
+        records = await self.get_groups([gid for _, gid in chosen])
+        return [(ordinal, records[gid]) for ordinal, gid in chosen if gid in records], total
 
     async def transfer_owner(self, group_id: str, new_owner_id: str) -> GroupRecord:
         status, *rest = await self._transfer(keys=self.group_keys(group_id)[:4], args=[new_owner_id])

@@ -13,6 +13,12 @@ one index probe that finds nothing, and the index is maintained by the same INSE
 Appending a message is five statements in one function on the database thread (retry
 probe, group read, group update, insert, sender update), so thousands of appends a second
 share a handful of commits.
+
+Groups are listed (``list_groups``) through their creation ordinal ``ord``, taken from the
+``counters`` row "group_ord" (so a dismissed group's ordinal is never given again): a page
+is a range of the index ``groups_by_ord`` (or ``groups_by_type``), and totals are the
+``counters`` rows "groups:<type>", kept by the same transactions that create and delete
+groups. A name search tests every row of the range (``contains_folded``, a Python function).
 """
 
 from __future__ import annotations
@@ -66,7 +72,17 @@ CREATE TABLE IF NOT EXISTS groups (
     last_info_time INTEGER NOT NULL DEFAULT 0,
     last_msg_time  INTEGER NOT NULL DEFAULT 0,
     next_msg_seq   INTEGER NOT NULL DEFAULT 1,
-    member_count   INTEGER NOT NULL DEFAULT 0
+    member_count   INTEGER NOT NULL DEFAULT 0,
+    ord            INTEGER NOT NULL DEFAULT 0   -- creation ordinal (list_groups' cursor)
+) WITHOUT ROWID;
+-- (the indexes on ord, groups_by_ord and groups_by_type, are made by _migrate: a
+-- database from an earlier version gets the column there first)
+
+-- named counters: "group_ord" (the last ordinal given) and "groups:<type>" (how many
+-- groups of the type exist: list_groups' totals without counting rows)
+CREATE TABLE IF NOT EXISTS counters (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS members (
@@ -155,6 +171,16 @@ CREATE INDEX IF NOT EXISTS pendency_by_application ON pendency(application_id);
 """
 
 NOTICES_KEPT = 1000
+_CHANGEABLE = (
+    "name",
+    "introduction",
+    "notification",
+    "face_url",
+    "join_option",
+    "mute_all",
+    "owner_id",
+    "max_members",
+)
 _CHUNK = 500
 
 _GROUP_COLUMNS = (
@@ -330,10 +356,59 @@ def _read_application(db: sqlite3.Connection, application_id: str) -> Applicatio
 def _migrate(db: sqlite3.Connection) -> None:
     """Bring a database made by an earlier version up to SCHEMA (which only creates what
     is missing): columns added since. Members who joined before ``join_seq`` existed
-    read 0 (they see the whole history)."""
+    read 0 (they see the whole history). Groups made before ``ord`` existed get
+    ordinals in creation order, then the counters are set from the table."""
     columns = {row[1] for row in db.execute("PRAGMA table_info(members)")}
     if "join_seq" not in columns:
         db.execute("ALTER TABLE members ADD COLUMN join_seq INTEGER NOT NULL DEFAULT 0")
+    if "ord" not in {row[1] for row in db.execute("PRAGMA table_info(groups)")}:
+        db.execute("ALTER TABLE groups ADD COLUMN ord INTEGER NOT NULL DEFAULT 0")
+        ordered = db.execute("SELECT group_id FROM groups ORDER BY created_at, group_id").fetchall()
+        db.executemany("UPDATE groups SET ord = ? WHERE group_id = ?", [(i, g) for i, (g,) in enumerate(ordered, 1)])
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS groups_by_ord ON groups(ord)")
+    db.execute("CREATE INDEX IF NOT EXISTS groups_by_type ON groups(type, ord)")
+    if db.execute("SELECT 1 FROM counters WHERE name = 'group_ord'").fetchone() is None:
+        db.execute("INSERT INTO counters(name, value) SELECT 'group_ord', coalesce(max(ord), 0) FROM groups")
+        db.execute("INSERT INTO counters(name, value) SELECT 'groups:' || type, count(*) FROM groups GROUP BY type")
+
+
+def _contains(name: str | None, needle: str | None) -> bool:
+    """SQL ``contains_folded(name, needle)``: the name contains the needle, compared
+    casefolded (the same test as the Redis store's; SQLite's own LIKE folds ASCII only)."""
+    return name is not None and needle is not None and needle.casefold() in name.casefold()
+
+
+def _prepare(db: sqlite3.Connection) -> None:
+    db.create_function("contains_folded", 2, _contains, deterministic=True)
+    _migrate(db)
+
+
+def _count(db: sqlite3.Connection, name: str, delta: int) -> int:
+    """Add ``delta`` to the counter ``name`` (created at 0); its new value."""
+    row = db.execute(
+        "INSERT INTO counters(name, value) VALUES (?, ?)"
+        " ON CONFLICT(name) DO UPDATE SET value = value + excluded.value RETURNING value",
+        (name, delta),
+    ).fetchone()
+    return int(row[0])
+
+
+def groups_page_query(group_type: str | None, search: str) -> tuple[str, str]:
+    """The SQL of a ``list_groups`` page and of its total with ``search`` (parameters:
+    after, [type], [search, search], limit; the total takes them without after and
+    limit). Without ``search`` the page is a range of ``groups_by_ord`` or
+    ``groups_by_type``; with it every row of that range is tested."""
+    where = []
+    if group_type is not None:
+        where.append("type = ?")
+    if search:
+        where.append("(group_id = ? OR contains_folded(name, ?))")
+    page = " AND ".join(["ord > ?", *where])
+    total = " AND ".join(where) or "1"
+    return (
+        f"SELECT ord, {_GROUP_COLUMNS} FROM groups WHERE {page} ORDER BY ord LIMIT ?",
+        f"SELECT count(*) FROM groups WHERE {total}",
+    )
 
 
 def _unique_members(members: Sequence[MemberRecord]) -> list[MemberRecord]:
@@ -353,7 +428,7 @@ class SqliteStore:
 
     async def start(self) -> None:
         await self._db.start()
-        await self._db.run(_migrate)
+        await self._db.run(_prepare)
 
     async def close(self) -> None:
         await self._db.close()
@@ -464,7 +539,7 @@ class SqliteStore:
                     left_out.append(m.user_id)
             g = group
             db.execute(
-                f"INSERT INTO groups({_GROUP_COLUMNS}) VALUES ({_placeholders(17)})",
+                f"INSERT INTO groups({_GROUP_COLUMNS}, ord) VALUES ({_placeholders(18)})",
                 (
                     g.group_id,
                     g.type,
@@ -483,8 +558,10 @@ class SqliteStore:
                     g.last_msg_time,
                     g.next_msg_seq,
                     len(added),
+                    _count(db, "group_ord", 1),
                 ),
             )
+            _count(db, f"groups:{g.type}", 1)
             _insert_members(db, g.group_id, added, g.next_msg_seq)
             db.execute(
                 "INSERT INTO group_days(day, net) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET net = net + 1", (day,)
@@ -515,7 +592,7 @@ class SqliteStore:
     async def update_group(self, group_id: str, changes: GroupChanges, now: int) -> GroupRecord:
         def write(db: sqlite3.Connection) -> GroupRecord:
             group = _existing_group(db, group_id)
-            for field in ("name", "introduction", "notification", "face_url", "join_option", "mute_all", "owner_id"):
+            for field in _CHANGEABLE:
                 value = getattr(changes, field)
                 if value is not None:
                     setattr(group, field, value)
@@ -525,7 +602,8 @@ class SqliteStore:
             group.last_info_time = now
             db.execute(
                 "UPDATE groups SET name = ?, introduction = ?, notification = ?, face_url = ?, join_option = ?,"
-                " mute_all = ?, custom = ?, info_seq = ?, last_info_time = ?, owner_id = ? WHERE group_id = ?",
+                " mute_all = ?, custom = ?, info_seq = ?, last_info_time = ?, owner_id = ?, max_members = ?"
+                " WHERE group_id = ?",
                 (
                     group.name,
                     group.introduction,
@@ -537,6 +615,7 @@ class SqliteStore:
                     group.info_seq,
                     group.last_info_time,
                     group.owner_id,
+                    group.max_members,
                     group_id,
                 ),
             )
@@ -558,6 +637,7 @@ class SqliteStore:
             db.execute("DELETE FROM messages WHERE group_id = ?", (group_id,))
             db.execute("DELETE FROM restrictions WHERE group_id = ?", (group_id,))
             db.execute("DELETE FROM groups WHERE group_id = ?", (group_id,))
+            _count(db, f"groups:{group.type}", -1)
             if group.created_at // 86400 == day:
                 db.execute("UPDATE group_days SET net = max(net - 1, 0) WHERE day = ?", (day,))
             return group, member_ids
@@ -565,6 +645,30 @@ class SqliteStore:
         deleted = await self._db.run(write)
         self._audience.pop(group_id, None)
         return deleted
+
+    async def list_groups(
+        self, *, group_type: str | None, after: int, limit: int, search: str = ""
+    ) -> tuple[list[tuple[int, GroupRecord]], int]:
+        page_sql, total_sql = groups_page_query(group_type, search)
+        filters: list[str | int] = [] if group_type is None else [group_type]
+        if search:
+            filters += [search, search]
+
+        def read(db: sqlite3.Connection) -> tuple[list[tuple[int, GroupRecord]], int]:
+            page = []
+            if limit > 0:
+                page = [(row[0], _group(row[1:])) for row in db.execute(page_sql, [max(after, 0), *filters, limit])]
+            if search:
+                total = int(db.execute(total_sql, filters).fetchone()[0])
+            elif group_type is not None:
+                row = db.execute("SELECT value FROM counters WHERE name = ?", (f"groups:{group_type}",)).fetchone()
+                total = int(row[0]) if row else 0
+            else:
+                row = db.execute("SELECT sum(value) FROM counters WHERE name LIKE 'groups:%'").fetchone()
+                total = int(row[0] or 0)
+            return page, total
+
+        return await self._db.run(read)
 
     async def transfer_owner(self, group_id: str, new_owner_id: str) -> GroupRecord:
         def write(db: sqlite3.Connection) -> GroupRecord:
