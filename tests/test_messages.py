@@ -278,3 +278,32 @@ async def test_app_admin_system_notice(server: Running) -> None:
     assert (await custom(pia)).user_defined_field == "just you"
     await asyncio.sleep(0.2)
     assert not [p for p in quin.drain_pushes() if isinstance(p, GroupSystemNotice)]
+
+
+async def test_retry_after_a_tip_is_still_the_same_message(server: Running) -> None:
+    """A tip between a send and its retry does not cut the retry window."""
+    owner = await server.login("tia")
+    gid = await group_with(server, owner, "Public", "uli")
+    first = await owner.send_group_message(gid, "once", random=7)
+    await owner.update_group_profile(gid, notification="a tip in between")
+    again = await owner.send_group_message(gid, "once", random=7)
+    assert again.seq == first.seq
+
+
+async def test_former_members_cannot_recall_and_unread_starts_at_join(server: Running) -> None:
+    """Someone who left cannot recall their message; a new member's unread count
+    starts at their join, as getUnreadCounts says."""
+    owner = await server.login("vera")
+    gid = await group_with(server, owner, "Public", "walt", join_option="FreeAccess")
+    walt = await server.login("walt")
+    said = await walt.send_group_message(gid, "bye")
+    await walt.quit_group(gid)
+    await refused(ErrorCode.NO_PERMISSION, walt.recall_group_message(gid, said.seq))
+    for i in range(3):
+        await owner.send_group_message(gid, f"before {i}")
+    xena = await server.login("xena")
+    await xena.join_group(gid)
+    await owner.send_group_message(gid, "after")
+    counts = {c.group_id: c.unread_count for c in await xena.get_unread_counts()}
+    result = await xena.set_group_read_seq(gid, 0)
+    assert result.unread_count == counts[gid] == 2  # her join tip and "after"

@@ -446,6 +446,10 @@ async def test_muted_list_current_and_legacy_paths(rest: Rest) -> None:
     assert (await rest.ok(f"{SVC}/get_group_shutted_uin", {"GroupId": work}))["ShuttedUinList"] == []
     await rest.fail(f"{SVC}/get_group_muted_account", {"GroupId": "nope"}, 10010)
     await rest.fail(f"{SVC}/get_group_shutted_uin", {"GroupId": "nope"}, 10010)
+    room = (await owner.create_group("Live", "AVChatRoom")).group_id
+    await rest.ok(f"{SVC}/forbid_send_msg", {"GroupId": room, "Members_Account": ["cy"], "MuteTime": 60})
+    [muted] = (await rest.ok(f"{SVC}/get_group_muted_account", {"GroupId": room}))["MutedAccountList"]
+    assert muted["Member_Account"] == "cy" and muted["MutedUntil"] > time.time()
 
 
 # -- import_group_member ---------------------------------------------------------------------------
@@ -541,7 +545,6 @@ async def test_set_unread_msg_num(rest: Rest) -> None:
     await rest.fail(path, {"GroupId": "nope", "Member_Account": "bob", "UnreadMsgNum": 1}, 10010)
 
 
-@pytest.mark.xfail(strict=True, reason="the Store only raises read positions: set_read_seq never lowers one")
 async def test_set_unread_msg_num_can_raise_the_count(rest: Rest) -> None:
     """Raising a member's unread count (capped at the message count) lowers their read position."""
     server = rest.server
@@ -556,7 +559,6 @@ async def test_set_unread_msg_num_can_raise_the_count(rest: Rest) -> None:
     assert [c.unread_count for c in await bob.get_unread_counts()] == [3]
 
 
-@pytest.mark.xfail(strict=True, reason="the Store sets join_seq on add_members: imports cannot start with unreads")
 async def test_import_group_member_unread_count(rest: Rest) -> None:
     """An imported member starts with UnreadMsgNum messages unread (capped at the message count)."""
     server = rest.server

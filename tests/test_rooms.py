@@ -147,3 +147,13 @@ async def test_node_restart_loses_the_audience_and_clients_come_back(make_config
         assert heard.msg_body[0].msg_content.text == "back on air"  # type: ignore[union-attr]
     finally:
         await asyncio.gather(host.close(), viewer.close())
+
+
+async def test_room_owner_acts_on_registered_others_only(server: Running) -> None:
+    """The room's owner cannot mute or remove themselves, nor users who do not exist."""
+    host = await server.login("keeper")
+    gid = await room(server, host)
+    await refused(ErrorCode.NO_PERMISSION, host.set_group_member_mute_time(gid, "keeper", 60))
+    await refused(ErrorCode.NO_PERMISSION, host.delete_group_member(gid, ["keeper"]))
+    await refused(ErrorCode.USER_NOT_FOUND, host.set_group_member_mute_time(gid, "nobody-at-all", 60))
+    await refused(ErrorCode.USER_NOT_FOUND, host.delete_group_member(gid, ["nobody-at-all"]))

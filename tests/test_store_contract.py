@@ -1229,6 +1229,30 @@ async def test_restrict_set_overwrite_and_lift(store: Store) -> None:
     assert await store.restrictions("nope", "bob") == {}
 
 
+async def test_restricted_lists_users_by_kind(store: Store) -> None:
+    """restricted lists every user holding a restriction of one kind, lifted ones gone."""
+    await create(store, "room", "alice", type="AVChatRoom")
+    await store.restrict("room", "bob", "mute", T0 + 30)
+    await store.restrict("room", "carol", "mute", T0 + 40)
+    await store.restrict("room", "carol", "ban", T0 + 50)
+    await store.restrict("room", "dave", "ban", T0 + 60)
+    assert await store.restricted("room", "mute") == {"bob": T0 + 30, "carol": T0 + 40}
+    await store.restrict("room", "bob", "mute", 0)
+    assert await store.restricted("room", "mute") == {"carol": T0 + 40}
+    assert await store.restricted("room", "ban") == {"carol": T0 + 50, "dave": T0 + 60}
+    assert await store.restricted("nope", "ban") == {}
+
+
+async def test_update_member_sets_read_and_join_seq(store: Store) -> None:
+    """read_seq and join_seq in MemberChanges are set as given, lower or higher."""
+    await create(store, "g1", "alice", ["bob"])
+    await store.set_read_seq("g1", "bob", 5)
+    updated = await store.update_member("g1", "bob", MemberChanges(read_seq=2, join_seq=1))
+    assert updated is not None and (updated.read_seq, updated.join_seq) == (2, 1)
+    again = await store.get_member("g1", "bob")
+    assert again is not None and (again.read_seq, again.join_seq) == (2, 1)
+
+
 async def test_restrictions_are_per_group_and_deleted_with_it(store: Store) -> None:
     """Restrictions are per group; restrict in an unknown group raises GROUP_NOT_FOUND; delete_group drops them."""
     await create(store, "r1", "alice", type="AVChatRoom")

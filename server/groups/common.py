@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 _notice_bytes = msgspec.msgpack.Encoder().encode
+DEDUPE_SECONDS = 300  # a retried send within five minutes is the same message
 
 
 def now() -> int:
@@ -195,7 +196,12 @@ async def tip(
         await ctx.node.rooms.publish(group.group_id, event)
         return
     record, _ = await ctx.node.store.append_message(
-        group.group_id, MessageRecord(kind="tip", body=encode_entry(event)), now=at, dedupe_since=at
+        # dedupe_since: a tip is never a retry, but the store trims its retry index up to
+        # it, so it must not cut the window of the messages around it.
+        group.group_id,
+        MessageRecord(kind="tip", body=encode_entry(event)),
+        now=at,
+        dedupe_since=at - DEDUPE_SECONDS,
     )
     event = msgspec.structs.replace(event, seq=record.seq, time=record.time)
     await ctx.node.router.to_group(group.group_id, event, direct=joined)

@@ -28,6 +28,7 @@ from protocol.groups import (
 
 from ..ops import Ctx, op
 from ..store import GroupRecord, MemberChanges, MemberRecord
+from . import membership
 from . import rules as R
 from .common import Target, custom_fields, load, member_view, notify, now, tip
 
@@ -262,6 +263,7 @@ async def mute(ctx: Ctx, group_id: str, user_ids: list[str], seconds: int) -> No
     R.check(target.rules.mute, target.rank, "mute members")
     user_ids = list(dict.fromkeys(user_ids))
     if not target.rules.stores_members:
+        await membership.room_users(ctx, target, user_ids, "muted in")
         until = mute_end(seconds, now())
         for user_id in user_ids:
             await ctx.node.store.restrict(group_id, user_id, "mute", until)
@@ -361,20 +363,19 @@ async def set_unread(ctx: Ctx, group_id: str, user_id: str, unread: int) -> int 
     """Set the member's read position to leave ``unread`` messages unread (capped at the
     group's message count), as another device of theirs would: their devices get the
     new count. Types without unread counts: nothing happens (None). Returns the unread
-    count now in force.
-
-    The store only ever raises a read position (``set_read_seq``), so a count above
-    the current one leaves the position where it is."""
+    count now in force. A count above the current one moves the read position back,
+    and the member's history start with it."""
     target = await load(ctx, group_id)
     if not target.rules.unread_counts:
         return None
     member = await _member_of(ctx, target, user_id)
     last = target.group.next_msg_seq - 1
     wanted = last - min(max(unread, 0), last)
-    read = await ctx.node.store.set_read_seq(group_id, user_id, wanted)
-    if read is None:
+    changes = MemberChanges(read_seq=wanted, join_seq=min(member.join_seq, wanted + 1))
+    updated = await ctx.node.store.update_member(group_id, user_id, changes)
+    if updated is None:
         raise GroupcastError(ErrorCode.INVALID_PARAMETER, f"{user_id} is not a member")
-    count = max(0, last - max(read, member.join_seq - 1))
+    count = max(0, last - max(updated.read_seq, updated.join_seq - 1))
     await ctx.node.router.to_users(
         [user_id], GroupReadUpdated(group_id=group_id, read_seq=last - count, unread_count=count)
     )

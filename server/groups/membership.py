@@ -34,7 +34,7 @@ from protocol.groups import (
 )
 
 from ..ops import Ctx, op
-from ..store import Application, GroupRecord, MemberRecord
+from ..store import Application, GroupRecord, MemberChanges, MemberRecord
 from . import rules as R
 from .common import Target, load, notify, now, tip
 
@@ -150,6 +150,12 @@ async def add_members(
         )
         if imported is None:
             await notify(ctx, added, NoticeType.INVITED, group)
+        elif records is not None:
+            # The store starts a new member's history and unread count at the join; an
+            # imported member was there all along, with the unread count given.
+            for user_id in added:
+                changes = MemberChanges(read_seq=records[user_id].read_seq, join_seq=1)
+                await ctx.node.store.update_member(group_id, user_id, changes)
         result.success_user_id_list = added
         result.existed_user_id_list += existing
         result.over_limit_user_id_list = over
@@ -326,8 +332,7 @@ async def kick(
 
 
 async def _eject(ctx: Ctx, target: Target, user_ids: list[str], reason: str, ban_seconds: int) -> list[str]:
-    if target.group.owner_id in user_ids:
-        raise GroupcastError(ErrorCode.NO_PERMISSION, "the owner cannot be removed from the room")
+    await room_users(ctx, target, user_ids, "removed from")
     until = now() + ban_seconds if ban_seconds else 0
     for user_id in user_ids:
         if until:
@@ -336,6 +341,16 @@ async def _eject(ctx: Ctx, target: Target, user_ids: list[str], reason: str, ban
     await notify(ctx, user_ids, NoticeType.KICKED, target.group, handle_message=reason)
     await tip(ctx, target.group, TipType.MEMBER_KICKED, users=user_ids)
     return user_ids
+
+
+async def room_users(ctx: Ctx, target: Target, user_ids: list[str], what: str) -> None:
+    """Users a live room's owner acts on: registered, and not the owner."""
+    if target.group.owner_id in user_ids:
+        raise GroupcastError(ErrorCode.NO_PERMISSION, f"the owner cannot be {what} the room")
+    registered = await ctx.node.store.existing_accounts(user_ids)
+    unknown = [u for u in user_ids if u not in registered]
+    if unknown:
+        raise GroupcastError(ErrorCode.USER_NOT_FOUND, f"not registered: {', '.join(unknown)}")
 
 
 # -- pendency ---------------------------------------------------------------------------------

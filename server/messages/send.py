@@ -41,7 +41,7 @@ from protocol.errors import ErrorCode, GroupcastError
 from protocol.groups import GroupSystemNotice, NoticeType
 
 from ..groups import rules as R
-from ..groups.common import Target, load, notify
+from ..groups.common import DEDUPE_SECONDS, Target, load, notify
 from ..ops import Actor, Ctx, op
 from ..store import MessageRecord
 from .history import encode_entry, to_push
@@ -57,7 +57,6 @@ __all__ = [
     "send_system_notice",
 ]
 
-DEDUPE_SECONDS = 300  # a retried send within five minutes is the same message
 _json = msgspec.json.Encoder()
 
 
@@ -227,7 +226,7 @@ async def get_group_history(ctx: Ctx, req: GetGroupHistory) -> GroupHistory:
     floor = _history_floor(target)
     if req.after_seq is not None:
         after = max(req.after_seq, floor - 1)
-        records = await ctx.node.store.read_messages(req.group_id, after=after, limit=req.count)
+        records = await ctx.node.store.read_messages(req.group_id, after=after, before=req.before_seq, limit=req.count)
         complete = len(records) < req.count
     else:
         before = req.before_seq
@@ -311,10 +310,12 @@ async def _recall(ctx: Ctx, target: Target, seq: int, reason: str) -> None:
         raise GroupcastError(ErrorCode.MESSAGE_NOT_FOUND, f"no message {seq} in {group_id}")
     record = found[0]
     if target.rank < R.Rank.ADMIN:
-        if record.sender_id != ctx.actor.user_id:
+        if target.rank < R.Rank.MEMBER or record.sender_id != ctx.actor.user_id:
             raise GroupcastError(ErrorCode.NO_PERMISSION, "only the sender, the owner or an admin recalls")
         if time.time() - record.time > ctx.node.config.recall_window:
             raise GroupcastError(ErrorCode.RECALL_WINDOW_PASSED)
+    if record.recalled:
+        return  # recalled before: nothing new to tell
     await ctx.node.store.recall_message(group_id, seq)
     operator = "" if ctx.actor.is_admin else ctx.actor.user_id
     await ctx.node.router.to_group(
@@ -351,6 +352,8 @@ async def set_group_read_seq(ctx: Ctx, req: SetGroupReadSeq) -> UnreadCount:
     read = await ctx.node.store.set_read_seq(req.group_id, ctx.actor.user_id, min(req.msg_seq, last))
     if read is None:
         raise GroupcastError(ErrorCode.NO_PERMISSION, "you are not a member of this group")
+    # Unread counts start at the join, as getUnreadCounts counts them.
+    read = max(read, target.member.join_seq - 1)
     unread = max(0, last - read)
     await ctx.node.router.to_users(
         [ctx.actor.user_id],

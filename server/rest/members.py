@@ -368,10 +368,10 @@ async def _muted(ctx: Ctx, body: GetGroupMutedAccountBody) -> list[tuple[str, in
     if body.TopicId:
         raise GroupcastError(ErrorCode.INVALID_PARAMETER, "topics are not supported")
     target = await _group(ctx, body.GroupId, None)
-    if not target.rules.stores_members:
-        # AVChatRoom mutes are per-user restrictions the store cannot list.
-        return []
     at = now()
+    if not target.rules.stores_members:  # AVChatRoom: mutes are restrictions on users
+        held = await ctx.node.store.restricted(body.GroupId, "mute")
+        return sorted((user, until) for user, until in held.items() if until > at)
     muted: list[tuple[str, int]] = []
     offset = 0
     while True:

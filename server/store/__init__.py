@@ -215,6 +215,9 @@ class Store(Protocol):
     async def restrictions(self, group_id: str, user_id: str) -> dict[str, int]:
         """The user's restrictions in the group still in force or not: kind -> until."""
 
+    async def restricted(self, group_id: str, kind: str) -> dict[str, int]:
+        """Every user with a ``kind`` restriction in the group (in force or not): user -> until."""
+
     async def set_room_audience(self, group_id: str, node_id: str, count: int, now: float) -> None:
         """Record how many sessions node ``node_id`` has in the live room, as of ``now``."""
 

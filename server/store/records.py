@@ -97,6 +97,8 @@ class MemberChanges(msgspec.Struct, kw_only=True):
     name_card: str | None = None
     mute_until: int | None = None
     custom: dict[str, str] | None = None
+    read_seq: int | None = None  # set as given (migrations may lower it; set_read_seq only raises)
+    join_seq: int | None = None  # set as given (imported members' history start)
 
 
 class AddOutcome(msgspec.Struct, kw_only=True):

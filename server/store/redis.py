@@ -605,7 +605,7 @@ _GROUP_FIELDS = (
     "max_members",
 )
 _SCAN_BATCH = 1000
-_MEMBER_FIELDS = ("msg_flag", "name_card", "mute_until")
+_MEMBER_FIELDS = ("msg_flag", "name_card", "mute_until", "read_seq", "join_seq")
 
 
 def _chunks(items: Sequence[_T]) -> list[Sequence[_T]]:
@@ -1268,6 +1268,11 @@ class RedisStore:
     async def restrictions(self, group_id: str, user_id: str) -> dict[str, int]:
         held = await self.redis.hget(self.group_key(group_id, "restrictions"), user_id)
         return _restrictions.decode(held) if held else {}
+
+    async def restricted(self, group_id: str, kind: str) -> dict[str, int]:
+        held = await self.redis.hgetall(self.group_key(group_id, "restrictions"))
+        found = {_s(user): _restrictions.decode(raw).get(kind, 0) for user, raw in held.items()}
+        return {user: until for user, until in found.items() if until}
 
     # -- AVChatRoom audience counts ---------------------------------------------------
 

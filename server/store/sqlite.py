@@ -789,21 +789,23 @@ class SqliteStore:
             member = _read_member(db, group_id, user_id)
             if member is None:
                 return None
-            for field in ("role", "msg_flag", "name_card", "mute_until"):
+            for field in ("role", "msg_flag", "name_card", "mute_until", "read_seq", "join_seq"):
                 value = getattr(changes, field)
                 if value is not None:
                     setattr(member, field, value)
             if changes.custom is not None:
                 member.custom = _merge_custom(member.custom, changes.custom)
             db.execute(
-                "UPDATE members SET role = ?, msg_flag = ?, name_card = ?, mute_until = ?, custom = ?"
-                " WHERE group_id = ? AND user_id = ?",
+                "UPDATE members SET role = ?, msg_flag = ?, name_card = ?, mute_until = ?, custom = ?,"
+                " read_seq = ?, join_seq = ? WHERE group_id = ? AND user_id = ?",
                 (
                     member.role,
                     member.msg_flag,
                     member.name_card,
                     member.mute_until,
                     _pack_custom(member.custom),
+                    member.read_seq,
+                    member.join_seq,
                     group_id,
                     user_id,
                 ),
@@ -941,6 +943,15 @@ class SqliteStore:
                 "SELECT kind, until FROM restrictions WHERE group_id = ? AND user_id = ?", (group_id, user_id)
             )
             return {kind: until for kind, until in rows}
+
+        return await self._db.run(read)
+
+    async def restricted(self, group_id: str, kind: str) -> dict[str, int]:
+        def read(db: sqlite3.Connection) -> dict[str, int]:
+            rows = db.execute(
+                "SELECT user_id, until FROM restrictions WHERE group_id = ? AND kind = ?", (group_id, kind)
+            )
+            return {user: until for user, until in rows}
 
         return await self._db.run(read)
 
