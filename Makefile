@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 # System programs the test suite runs, as "binary:debian-package" pairs. Missing ones are
 # installed with apt-get when running as root; otherwise `make test` says how and stops.
 # Extend this list when the suite needs another program (browser tests: chromium:chromium).
-TEST_SYSTEM_DEPS ?= redis-server:redis-server
+TEST_SYSTEM_DEPS ?= redis-server:redis-server chromium:chromium
 
 VENV_PY := $(VENV)/bin/python
 PIP     := $(VENV_PY) -m pip --disable-pip-version-check

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .config import Config
+from .console import routes as console_routes
 from .gateway.session import serve_websocket
 from .node import Node
 from .rest.app import routes as rest_routes
@@ -32,7 +33,12 @@ class GroupcastApp:
     def __init__(self, config: Config, node: Node | None = None) -> None:
         self.node = node or Node(config)
         self.http = Starlette(
-            routes=[Route("/healthz", self.healthz), Route("/metrics", self.metrics), *rest_routes(self.node)],
+            routes=[
+                Route("/healthz", self.healthz),
+                Route("/metrics", self.metrics),
+                *rest_routes(self.node),
+                *console_routes(self.node),
+            ],
             lifespan=self.lifespan,
         )
 

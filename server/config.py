@@ -17,7 +17,7 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["SETTINGS", "Config", "Setting", "load_config", "resolve_secret"]
+__all__ = ["SETTINGS", "Config", "Setting", "load_config", "resolve_console_password", "resolve_secret"]
 
 
 class Config(msgspec.Struct, kw_only=True):
@@ -29,6 +29,7 @@ class Config(msgspec.Struct, kw_only=True):
     sdkappid: int = 1400000000
     secret_key: str = ""
     admin_identifier: str = "administrator"
+    console_password: str = ""
     max_devices_per_user: int = 8
     heartbeat_interval: int = 25
     idle_timeout: int = 75
@@ -90,6 +91,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("admin_identifier", "GROUPCAST_ADMIN_IDENTIFIER", None, "The app admin account (REST API, console)."),
     Setting(
+        "console_password",
+        "GROUPCAST_CONSOLE_PASSWORD",
+        None,
+        "Password of the admin console at `/console` (signing in as the admin identifier). Empty: generated on first start into `<data-dir>/console.password` (mode 0600). Give every node behind one address the same password.",
+    ),
+    Setting(
         "max_devices_per_user",
         "GROUPCAST_MAX_DEVICES_PER_USER",
         None,
@@ -143,8 +150,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "max_groups_per_user", "GROUPCAST_MAX_GROUPS_PER_USER", None, "Groups one user may belong to (10037 past it)."
     ),
-    Setting("max_message_bytes", "GROUPCAST_MAX_MESSAGE_BYTES", None, "Largest message: UTF-8 bytes of the encoded body plus cloudCustomData (80002 past it)."),
-    Setting("recall_window", "GROUPCAST_RECALL_WINDOW", None, "Seconds a sender may recall their own message (owners and admins: any time)."),
+    Setting(
+        "max_message_bytes",
+        "GROUPCAST_MAX_MESSAGE_BYTES",
+        None,
+        "Largest message: UTF-8 bytes of the encoded body plus cloudCustomData (80002 past it).",
+    ),
+    Setting(
+        "recall_window",
+        "GROUPCAST_RECALL_WINDOW",
+        None,
+        "Seconds a sender may recall their own message (owners and admins: any time).",
+    ),
     Setting(
         "group_custom_fields",
         "GROUPCAST_GROUP_CUSTOM_FIELDS",
@@ -188,38 +205,63 @@ def load_config(environ: dict[str, str] | None = None, **flags: Any) -> Config:
     return config
 
 
+def _generate(path: Path, value: str) -> bool:
+    """Write ``value`` to ``path`` (mode 0600) unless the file exists; True if this call
+    wrote it. Written aside, then linked into place: a crash never leaves a partial file,
+    and of two first starts at once (a node and `groupcast usersig`) one value wins."""
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(value + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.link(tmp, path)
+    except FileExistsError:
+        return False  # another process was first: use its value
+    finally:
+        os.unlink(tmp)
+    return True
+
+
+def _kept(path: Path, setting: str) -> str:
+    value = path.read_text().strip()
+    if not value:
+        raise SystemExit(f"groupcast: {path} is empty: delete it to generate a new one, or set {setting}")
+    return value
+
+
 def resolve_secret(config: Config, *, announce: bool = False) -> str:
     """The configured secret, or the one kept in ``<data-dir>/secret.key``, generated
     (mode 0600) on first use. Exits with a message if that file is empty."""
     if config.secret_key:
         return config.secret_key
     path = Path(config.data_dir) / "secret.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Written aside, then linked into place: a crash never leaves a partial key, and
-        # of two first starts at once (a node and `groupcast usersig`) one key wins.
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret.key.")  # mode 0600
-        try:
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_hex(32) + "\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.link(tmp, path)
-        except FileExistsError:
-            pass  # another process was first: use its key
-        else:
-            if announce:
-                print(
-                    f"groupcast: generated a secret key in {path} (mode 0600).\n"
-                    f"  Get a UserSig for a user with:  groupcast usersig alice --data-dir {config.data_dir}",
-                    file=sys.stderr,
-                )
-        finally:
-            os.unlink(tmp)
-    key = path.read_text().strip()
-    if not key:
-        raise SystemExit(f"groupcast: {path} is empty: delete it to generate a new key, or set GROUPCAST_SECRET_KEY")
-    return key
+    if _generate(path, secrets.token_hex(32)) and announce:
+        print(
+            f"groupcast: generated a secret key in {path} (mode 0600).\n"
+            f"  Get a UserSig for a user with:  groupcast usersig alice --data-dir {config.data_dir}",
+            file=sys.stderr,
+        )
+    return _kept(path, "GROUPCAST_SECRET_KEY")
+
+
+def resolve_console_password(config: Config, *, announce: bool = False) -> str:
+    """The configured console password, or the one kept in ``<data-dir>/console.password``,
+    generated (mode 0600) on first use, like the secret key."""
+    if config.console_password:
+        return config.console_password
+    path = Path(config.data_dir) / "console.password"
+    if _generate(path, secrets.token_urlsafe(18)) and announce:
+        print(
+            f"groupcast: generated the admin console's password in {path} (mode 0600).\n"
+            f"  Open http://{config.host}:{config.port}/console and sign in as {config.admin_identifier!r}"
+            f" with the password that  cat {path}  prints.",
+            file=sys.stderr,
+        )
+    return _kept(path, "GROUPCAST_CONSOLE_PASSWORD")
 
 
 def markdown_table() -> str:
