@@ -77,6 +77,9 @@ def uvicorn_config(app: GroupcastApp, config: Config, **overrides: Any) -> uvico
         # Compression would make every recipient's bytes different: one encode per
         # message, not per recipient, is worth more than the bandwidth.
         ws_per_message_deflate=False,
+        # Liveness is the gateway's own (heartbeats, idle timeout, one sweeper task);
+        # uvicorn's WebSocket pings would add timers per connection to say the same.
+        ws_ping_interval=None,
         lifespan="on",
         log_level=config.log_level,
         timeout_graceful_shutdown=10,

@@ -64,6 +64,14 @@ class Connection:
         self._transport = protocol.transport
         self.limit = limit
 
+    def shed_handshake(self, scope: dict[str, Any]) -> None:
+        """Drop the handshake's request, response and header copies, which uvicorn keeps
+        for the connection's lifetime but never reads after the accept: a few KiB per
+        idle connection. Call once the connection is accepted."""
+        protocol: Any = self._protocol
+        protocol.request = protocol.response = None
+        scope["headers"] = []
+
     @property
     def open(self) -> bool:
         return self._protocol.conn.state is State.OPEN and not self._transport.is_closing()
