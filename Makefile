@@ -3,6 +3,7 @@
 #   make serve   run a node on the embedded store (creates .venv on first use)
 #   make test    lint, then run the whole test suite (installs missing system packages when root)
 #   make lint    ruff + mypy --strict
+#   make bench   the benchmark (loadtest/bench): every scenario and baseline, < 10 minutes
 #
 # Variables you may set:  PYTHON=python3.12  SERVE_ARGS='--port 9000'  PYTEST_ARGS='-k login -x'
 
@@ -10,6 +11,7 @@ PYTHON      ?= python3
 VENV        ?= .venv
 SERVE_ARGS  ?=
 PYTEST_ARGS ?=
+BENCH_ARGS  ?=
 
 # System programs the test suite runs, as "binary:debian-package" pairs. Missing ones are
 # installed with apt-get when running as root; otherwise `make test` says how and stops.
@@ -22,16 +24,18 @@ PIP     := $(VENV_PY) -m pip --disable-pip-version-check
 # changes need nothing).
 STAMP      := $(VENV)/.groupcast-installed
 TEST_STAMP := $(VENV)/.groupcast-installed-test
+BENCH_STAMP := $(VENV)/.groupcast-installed-bench
 
 export DEBIAN_FRONTEND := noninteractive
 
 .DEFAULT_GOAL := help
-.PHONY: help serve install install-test test lint test-system-deps
+.PHONY: help serve install install-test test lint test-system-deps bench
 
 help:
 	@echo "make serve   run a groupcast node on the embedded store (SERVE_ARGS='--port 9000')"
 	@echo "make test    lint, then run the test suite (PYTEST_ARGS='-k login -x')"
 	@echo "make lint    ruff and mypy (strict) only"
+	@echo "make bench   the benchmark, < 10 minutes (BENCH_ARGS='--quick': 1-2 minutes)"
 
 serve: $(STAMP)
 	$(VENV)/bin/groupcast serve $(SERVE_ARGS)
@@ -43,6 +47,10 @@ lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check server protocol tests loadtest
 	$(VENV)/bin/ruff format --check -q server protocol tests loadtest
 	$(VENV)/bin/mypy
+
+# Results: loadtest/results/ (git-ignored); a full run also rewrites loadtest/RESULTS.md.
+bench: $(BENCH_STAMP) test-system-deps
+	BENCH_COMMAND="make bench$(if $(BENCH_ARGS), BENCH_ARGS='$(BENCH_ARGS)')" $(VENV_PY) -m loadtest.bench $(BENCH_ARGS)
 
 install: $(STAMP)
 install-test: $(TEST_STAMP)
@@ -68,6 +76,10 @@ $(STAMP): pyproject.toml | $(VENV_PY)
 
 $(TEST_STAMP): pyproject.toml | $(VENV_PY)
 	$(PIP) install -e '.[test]'
+	touch $@ $(STAMP)
+
+$(BENCH_STAMP): pyproject.toml | $(VENV_PY)
+	$(PIP) install -e '.[bench]'
 	touch $@ $(STAMP)
 
 # Installs what TEST_SYSTEM_DEPS lists and is missing; does nothing when all are present.
