@@ -301,3 +301,26 @@ def processes(tmp_path: Path) -> Iterator[Any]:
     yield start
     for node in nodes:
         stop_process(node)
+
+
+# -- pushes ------------------------------------------------------------------------------
+
+
+async def notice(client: Client, kind: Any) -> Any:
+    """The next system notice of ``kind`` that ``client`` gets (others are skipped)."""
+    from protocol.groups import GroupSystemNotice
+
+    while True:
+        push = await client.next_push(GroupSystemNotice, timeout=wait(5))
+        if push.operation_type == kind:
+            return push
+
+
+async def tip(client: Client, kind: Any) -> Any:
+    """The next group tip of ``kind`` that ``client`` gets (others are skipped)."""
+    from protocol.groups import GroupTip
+
+    while True:
+        push = await client.next_push(GroupTip, timeout=wait(5))
+        if push.operation_type == kind:
+            return push

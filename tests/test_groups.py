@@ -7,28 +7,13 @@ from typing import Any
 
 import pytest
 
-from protocol.client import Client, RequestError
+from protocol.client import RequestError
 from protocol.errors import ErrorCode
 from protocol.groups import GroupSystemNotice, GroupTip, NoticeType, TipType
 from server import accounts
 from server.store import Account
 
-from .conftest import Running, wait
-
-
-async def notice(client: Client, kind: NoticeType) -> GroupSystemNotice:
-    """The next system notice of ``kind`` (others are skipped)."""
-    while True:
-        push = await client.next_push(GroupSystemNotice, timeout=wait(5))
-        if push.operation_type == kind:
-            return push
-
-
-async def tip(client: Client, kind: TipType) -> GroupTip:
-    while True:
-        push = await client.next_push(GroupTip, timeout=wait(5))
-        if push.operation_type == kind:
-            return push
+from .conftest import Running, notice, tip, wait
 
 
 async def refused(code: ErrorCode, call: Any) -> RequestError:

@@ -11,10 +11,9 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from protocol.client import Client
-from protocol.groups import GroupSystemNotice, GroupTip, NoticeType, TipType
+from protocol.groups import GroupSystemNotice, NoticeType, TipType
 
-from .conftest import Running, wait
+from .conftest import Running, notice, tip, wait
 from .rest_client import Rest
 
 G = "group_open_http_svc/"
@@ -92,22 +91,6 @@ async def app_groups(rest: Rest, **body: Any) -> tuple[list[str], int, int]:
     """One get_appid_group_list page: (IDs, TotalCount, Next)."""
     answer = await rest.ok(G + "get_appid_group_list", body)
     return [item["GroupId"] for item in answer["GroupIdList"]], answer["TotalCount"], answer["Next"]
-
-
-async def notice(client: Client, kind: NoticeType) -> GroupSystemNotice:
-    """The next system notice of ``kind`` (others are skipped)."""
-    while True:
-        push = await client.next_push(GroupSystemNotice, timeout=wait(5))
-        if push.operation_type == kind:
-            return push
-
-
-async def tip(client: Client, kind: TipType) -> GroupTip:
-    """The next group tip of ``kind`` (others are skipped)."""
-    while True:
-        push = await client.next_push(GroupTip, timeout=wait(5))
-        if push.operation_type == kind:
-            return push
 
 
 # -- create_group ---------------------------------------------------------------------------

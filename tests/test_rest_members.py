@@ -19,7 +19,7 @@ from protocol.groups import GroupSystemNotice, GroupTip, NoticeType, TipType
 from server import accounts
 from server.store import Account
 
-from .conftest import Running, wait
+from .conftest import Running, notice, tip, wait
 from .rest_client import Rest
 
 SVC = "group_open_http_svc"
@@ -41,22 +41,6 @@ async def register(server: Running, *users: str) -> None:
 async def make_group(owner: Client, kind: str, *members: str, admins: tuple[str, ...] = (), **fields: Any) -> str:
     member_list = [{"userID": u, "role": "Admin" if u in admins else "Member"} for u in members]
     return (await owner.create_group("club", kind, member_list=member_list, **fields)).group_id  # type: ignore[arg-type]
-
-
-async def notice(client: Client, kind: NoticeType) -> GroupSystemNotice:
-    """The next system notice of ``kind`` (others are skipped)."""
-    while True:
-        push = await client.next_push(GroupSystemNotice, timeout=wait(5))
-        if push.operation_type == kind:
-            return push
-
-
-async def tip(client: Client, kind: TipType) -> GroupTip:
-    """The next group tip of ``kind`` (others are skipped)."""
-    while True:
-        push = await client.next_push(GroupTip, timeout=wait(5))
-        if push.operation_type == kind:
-            return push
 
 
 async def quiet(client: Client, kind: type[Any], operation: int | None = None) -> None:
