@@ -36,6 +36,7 @@ __all__ = [
     "notify",
     "now",
     "profile_view",
+    "read_position",
     "tip",
 ]
 
@@ -73,6 +74,12 @@ async def load(ctx: Ctx, group_id: str) -> Target:
     if role is None and group.owner_id and group.owner_id == ctx.actor.user_id:
         role = "Owner"  # memberless groups (AVChatRoom) know their owner only by owner_id
     return Target(group, rules, member, rank_of(role, ctx.actor.is_admin))
+
+
+def read_position(member: MemberRecord) -> int:
+    """Where the member's unread count starts: their read mark, but never before their
+    join (what came earlier is not theirs to read, or count)."""
+    return max(member.read_seq, member.join_seq - 1, 0)
 
 
 def custom_fields(values: Mapping[str, str], keys: Iterable[str] | None = None) -> list[CustomField]:

@@ -30,7 +30,7 @@ from ..ops import Ctx, op
 from ..store import GroupRecord, MemberChanges, MemberRecord
 from . import membership
 from . import rules as R
-from .common import Target, custom_fields, load, member_view, notify, now, tip
+from .common import Target, custom_fields, load, member_view, notify, now, read_position, tip
 
 __all__ = ["MUTE_FOREVER", "member_page", "modify_member", "mute", "mute_end", "set_unread"]
 
@@ -375,7 +375,7 @@ async def set_unread(ctx: Ctx, group_id: str, user_id: str, unread: int) -> int 
     updated = await ctx.node.store.update_member(group_id, user_id, changes)
     if updated is None:
         raise GroupcastError(ErrorCode.INVALID_PARAMETER, f"{user_id} is not a member")
-    count = max(0, last - max(updated.read_seq, updated.join_seq - 1))
+    count = max(0, last - read_position(updated))
     await ctx.node.router.to_users(
         [user_id], GroupReadUpdated(group_id=group_id, read_seq=last - count, unread_count=count)
     )

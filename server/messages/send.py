@@ -41,7 +41,7 @@ from protocol.errors import ErrorCode, GroupcastError
 from protocol.groups import GroupSystemNotice, NoticeType
 
 from ..groups import rules as R
-from ..groups.common import DEDUPE_SECONDS, Target, load, notify
+from ..groups.common import DEDUPE_SECONDS, Target, load, notify, read_position
 from ..ops import Actor, Ctx, op
 from ..store import MessageRecord
 from .history import encode_entry, to_push
@@ -353,7 +353,7 @@ async def set_group_read_seq(ctx: Ctx, req: SetGroupReadSeq) -> UnreadCount:
     if read is None:
         raise GroupcastError(ErrorCode.NO_PERMISSION, "you are not a member of this group")
     # Unread counts start at the join, as getUnreadCounts counts them.
-    read = max(read, target.member.join_seq - 1)
+    read = max(read, read_position(target.member))
     unread = max(0, last - read)
     await ctx.node.router.to_users(
         [ctx.actor.user_id],
@@ -376,7 +376,7 @@ async def get_unread_counts(ctx: Ctx, req: GetUnreadCounts) -> UnreadCounts:
         if member is None:
             continue
         last = group.next_msg_seq - 1
-        read = max(member.read_seq, member.join_seq - 1)
+        read = read_position(member)
         counts.append(
             UnreadCount(group_id=group.group_id, read_seq=read, last_seq=last, unread_count=max(0, last - read))
         )

@@ -80,7 +80,7 @@ from protocol.groups import (
 
 from ..groups import manage
 from ..groups import rules as R
-from ..groups.common import now
+from ..groups.common import now, read_position
 from ..ops import Ctx
 from ..store import GroupRecord, MemberRecord
 from .base import Body, Reply, endpoint
@@ -189,7 +189,7 @@ _MemberField = Callable[[MemberRecord, int], Any]
 _MEMBER_FIELDS: dict[str, _MemberField] = {
     "Role": lambda m, t: m.role,
     "JoinTime": lambda m, t: m.join_time,
-    "MsgSeq": lambda m, t: m.read_seq,
+    "MsgSeq": lambda m, t: read_position(m),
     "MsgFlag": lambda m, t: m.msg_flag,
     "LastSendMsgTime": lambda m, t: m.last_send_time,
     "NameCard": lambda m, t: m.name_card,

@@ -29,7 +29,7 @@ from protocol.groups import AddGroupMemberResult
 
 from ..groups import members as M
 from ..groups import membership
-from ..groups.common import Target, load, now
+from ..groups.common import Target, load, now, read_position
 from ..groups.rules import GroupType
 from ..ops import Ctx
 from ..store import MemberRecord
@@ -181,7 +181,7 @@ def member_info(member: MemberRecord, fields: frozenset[str], custom_keys: list[
     if "JoinTime" in fields:
         item.JoinTime = member.join_time
     if "MsgSeq" in fields:
-        item.MsgSeq = max(member.read_seq, member.join_seq - 1, 0)
+        item.MsgSeq = read_position(member)
     if "MsgFlag" in fields:
         item.MsgFlag = member.msg_flag
     if "LastSendMsgTime" in fields:
