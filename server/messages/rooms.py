@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from typing import TYPE_CHECKING
 
 from protocol.errors import ErrorCode, GroupcastError
@@ -39,6 +40,9 @@ class Rooms:
         self.node = node
         self.audience: dict[str, dict[str, Session]] = {}  # room -> session id -> session
         self._rooms_of: dict[str, set[str]] = {}  # session id -> rooms
+        # One count write per room at a time: two in flight on separate store connections
+        # could land out of order and leave a stale count behind.
+        self._report_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def has(self, session: Session, group_id: str) -> bool:
         return session.id in self.audience.get(group_id, {})
@@ -108,8 +112,12 @@ class Rooms:
     # -- counts ---------------------------------------------------------------------------------
 
     async def _report(self, group_id: str) -> None:
-        count = len(self.audience.get(group_id, {}))
-        await self.node.store.set_room_audience(group_id, self.node.node_id, count, time.time())
+        lock = self._report_locks.get(group_id)
+        if lock is None:
+            lock = self._report_locks[group_id] = asyncio.Lock()
+        async with lock:  # the count is read inside: the last write is the latest count
+            count = len(self.audience.get(group_id, {}))
+            await self.node.store.set_room_audience(group_id, self.node.node_id, count, time.time())
 
     async def refresh_forever(self) -> None:
         while True:
