@@ -14,6 +14,7 @@ from protocol.errors import CloseCode
 from . import groups  # noqa: F401  (registers the group handlers)
 from .bus import Bus, open_bus
 from .config import Config, resolve_secret
+from .gateway.connection import Flusher
 from .gateway.presence import Presence
 from .gateway.registry import Registry
 from .gateway.router import Router
@@ -34,6 +35,7 @@ class Node:
         self.store: Store = store or open_store(config)
         self.bus: Bus = bus or open_bus(config)
         self.registry = Registry()
+        self.flusher = Flusher()
         self.router = Router(self.bus, self.registry, self.store)
         self.presence = Presence(self)
         self.rooms = Rooms(self)

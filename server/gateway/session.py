@@ -102,6 +102,7 @@ class Session:
     async def close(self, code: CloseCode, reason: str = "") -> None:
         self.closing = True
         reason = (reason or CLOSE_CODE_EXPLANATIONS.get(code, ""))[:120]
+        self.conn.flush()  # uvicorn writes the close frame itself: let nothing queued follow it
         try:
             await self._send({"type": "websocket.close", "code": int(code), "reason": reason})
         except Exception:  # already gone: nothing left to close
@@ -204,7 +205,7 @@ async def serve_websocket(node: Node, scope: Any, receive: Any, send: Any) -> No
     if codec.subprotocol in offered:
         accept["subprotocol"] = codec.subprotocol
     await send(accept)
-    connection = Connection(send, node.config.send_buffer_bytes)
+    connection = Connection(send, node.config.send_buffer_bytes, node.flusher)
     connection.shed_handshake(scope)
     session = Session(node, codec, connection, send)
     node.registry.connected(session)
