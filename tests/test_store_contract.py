@@ -530,6 +530,20 @@ async def test_get_group_and_get_groups(store: Store) -> None:
     assert await store.get_groups(["nope"]) == {}
 
 
+async def test_get_group_and_member_reads_both_at_once(store: Store) -> None:
+    """get_group_and_member answers what get_group and get_member answer, in one read."""
+    await create(store, "g1", "alice", ["bob"])
+    await store.update_member("g1", "bob", MemberChanges(role="Admin", name_card="b"))
+    assert await store.get_group_and_member("g1", "bob") == (
+        await store.get_group("g1"),
+        await store.get_member("g1", "bob"),
+    )
+    group, owner = await store.get_group_and_member("g1", "alice")
+    assert group is not None and group.group_id == "g1" and owner == member("alice", "Owner")
+    assert await store.get_group_and_member("g1", "nobody") == (group, None)
+    assert await store.get_group_and_member("nope", "alice") == (None, None)
+
+
 async def test_update_group_applies_changes_and_bumps_info_seq(store: Store) -> None:
     """update_group sets the given fields, leaves None ones, bumps info_seq and sets last_info_time."""
     await create(store, "g1", introduction="intro", notification="note", face_url="f.png")

@@ -10,22 +10,15 @@ Environment:
   loop's thread, the second stops it and writes ``<file>`` (text) and ``<file>.html``.
 * ``BENCH_EXPERIMENTS=a,b``: apply experimental changes to the server's code before it
   starts, to measure a proposed fix without editing ``server/``. They are experiments
-  (no invalidation, no edge cases), never how groupcast runs:
+  (no invalidation, no edge cases), never how groupcast runs. (``headers``, ``parser``
+  and ``coalesce``, measured here before, are now how the server works.)
 
-  - ``headers``: after the WebSocket handshake, drop what uvicorn keeps of it (the parsed
-    request and response with their headers, the ASGI scope's header list);
-  - ``coalesce``: frames written to one connection during one event-loop iteration go to
-    the transport as one write (one send(), one TCP segment, one wakeup of the reader);
-  - ``parser``: after the handshake, replace the websockets parser generator, whose frame
-    keeps the parsed handshake request (and its headers) alive as a local variable for
-    the connection's life, by a fresh frame parser (only while nothing is buffered);
   - ``dbcache``: group and member reads on the embedded store are served from memory after
     the first one (never invalidated: only for send-only load).
 """
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import json
 import os
@@ -94,81 +87,19 @@ def _pyinstrument(report: str) -> None:
 
 
 def _experiments(names: set[str]) -> None:
-    from server.gateway import connection as C
-
-    if "headers" in names:
-        original_init = C.Connection.__init__
-
-        def init(self: Any, send: Any, limit: int) -> None:
-            original_init(self, send, limit)
-            protocol = self._protocol
-            protocol.request = None
-            protocol.response = None
-            protocol.scope["headers"] = []
-
-        C.Connection.__init__ = init  # type: ignore[method-assign]
-
-    if "parser" in names:
-        from websockets.protocol import Protocol
-
-        previous_init = C.Connection.__init__
-
-        def init_parser(self: Any, send: Any, limit: int) -> None:
-            previous_init(self, send, limit)
-            conn = self._protocol.conn
-            if not conn.reader.buffer:  # the old parser waits for a frame header: nothing consumed
-                conn.parser = Protocol.parse(conn)
-                next(conn.parser)
-
-        C.Connection.__init__ = init_parser  # type: ignore[method-assign]
-
-    if "coalesce" in names:
-        pending: dict[Any, list[bytes]] = {}
-
-        def flush() -> None:
-            batch = list(pending.items())
-            pending.clear()
-            for transport, frames in batch:
-                if not transport.is_closing():
-                    transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
-
-        def write(self: Any, frame: bytes) -> bool:
-            if not self.open:
-                return True
-            transport = self._transport
-            if transport.get_write_buffer_size() > self.limit:
-                return False
-            frames = pending.get(transport)
-            if frames is None:
-                if not pending:
-                    asyncio.get_running_loop().call_soon(flush)
-                pending[transport] = [frame]
-            else:
-                frames.append(frame)
-            return True
-
-        C.Connection.write = write  # type: ignore[method-assign]
-
     if "dbcache" in names:
         from server.store.sqlite import SqliteStore
 
-        get_group, get_member = SqliteStore.get_group, SqliteStore.get_member
-        groups: dict[str, Any] = {}
-        members: dict[tuple[str, str], Any] = {}
+        read = SqliteStore.get_group_and_member
+        cache: dict[tuple[str, str], Any] = {}
 
-        async def cached_group(self: Any, group_id: str) -> Any:
-            if group_id not in groups:
-                groups[group_id] = await get_group(self, group_id)
-            return groups[group_id]
-
-        async def cached_member(self: Any, group_id: str, user_id: str) -> Any:
+        async def cached(self: Any, group_id: str, user_id: str) -> Any:
             key = (group_id, user_id)
-            if key not in members:
-                members[key] = await get_member(self, group_id, user_id)
-            return members[key]
+            if key not in cache:
+                cache[key] = await read(self, group_id, user_id)
+            return cache[key]
 
-        SqliteStore.get_group = cached_group  # type: ignore[method-assign]
-        SqliteStore.get_member = cached_member  # type: ignore[method-assign]
+        SqliteStore.get_group_and_member = cached  # type: ignore[method-assign]
 
 
 def main() -> None:

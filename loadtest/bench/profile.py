@@ -7,8 +7,7 @@
     # what an idle logged-in connection is made of (tracemalloc, by package and line)
     python -m loadtest.bench.profile memory --connections 2000
     # a proposed change, measured against the server as it is, in alternating rounds
-    python -m loadtest.bench.profile compare --scenario fanout --n 1000 --experiments coalesce
-    python -m loadtest.bench.profile compare --scenario connections --experiments headers
+    python -m loadtest.bench.profile compare --scenario store_write --experiments dbcache
 
 Servers run pinned to CPU 0 and the load generator to CPU 1, as in ``make bench``.
 Outputs go to ``loadtest/results/profile-*`` (git-ignored). The experiments are described
@@ -257,7 +256,7 @@ def main() -> None:
     )
     parser.add_argument("--n", type=int, default=1000, help="members / groups / viewers / connections")
     parser.add_argument("--seconds", type=float, default=4.0, help="profiled (or measured) seconds")
-    parser.add_argument("--experiments", default="", help="headers, coalesce, dbcache (comma-separated)")
+    parser.add_argument("--experiments", default="", help="dbcache (see loadtest/bench/instrumented.py)")
     parser.add_argument("--rounds", type=int, default=2, help="compare: rounds of (as is, with experiments)")
     parser.add_argument(
         "--pyinstrument", action="store_true", help="cpu: pyinstrument (event loop thread) instead of py-spy"

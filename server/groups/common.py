@@ -65,11 +65,13 @@ class Target:
 async def load(ctx: Ctx, group_id: str) -> Target:
     """The group and the actor's rank in it; ``GROUP_NOT_FOUND`` if it does not exist."""
     store = ctx.node.store
-    group = await store.get_group(group_id)
+    if ctx.actor.is_admin:
+        group, member = await store.get_group(group_id), None
+    else:
+        group, member = await store.get_group_and_member(group_id, ctx.actor.user_id)
     if group is None:
         raise GroupcastError(ErrorCode.GROUP_NOT_FOUND, f"group {group_id} does not exist or was dismissed")
     rules = rules_of(group.type)
-    member = None if ctx.actor.is_admin else await store.get_member(group_id, ctx.actor.user_id)
     role = member.role if member else None
     if role is None and group.owner_id and group.owner_id == ctx.actor.user_id:
         role = "Owner"  # memberless groups (AVChatRoom) know their owner only by owner_id

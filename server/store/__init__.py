@@ -114,6 +114,10 @@ class Store(Protocol):
     async def get_group(self, group_id: str) -> GroupRecord | None:
         """The group, or None."""
 
+    async def get_group_and_member(self, group_id: str, user_id: str) -> tuple[GroupRecord | None, MemberRecord | None]:
+        """:meth:`get_group` and :meth:`get_member` in one read: what every group op of a
+        user starts with (one trip to the store on its hot path, not two)."""
+
     async def get_groups(self, group_ids: Sequence[str]) -> dict[str, GroupRecord]:
         """The existing groups among ``group_ids``, by ID."""
 

@@ -955,6 +955,15 @@ class RedisStore:
     async def get_group(self, group_id: str) -> GroupRecord | None:
         return (await self.get_groups([group_id])).get(group_id)
 
+    async def get_group_and_member(self, group_id: str, user_id: str) -> tuple[GroupRecord | None, MemberRecord | None]:
+        async with self.redis.pipeline(transaction=True) as pipe:  # one slot: {g:<group>}
+            pipe.hgetall(self.group_key(group_id, "info"))
+            pipe.hget(self.group_key(group_id, "members"), user_id)
+            pipe.hget(self.group_key(group_id, "roles"), user_id)
+            info, blob, role = await pipe.execute()
+        group = _group(_decoded(info)) if info else None
+        return group, (_member(user_id, blob, role) if group is not None and blob is not None else None)
+
     async def get_groups(self, group_ids: Sequence[str]) -> dict[str, GroupRecord]:
         ids = list(dict.fromkeys(group_ids))
         rows = await self._each([self.group_key(g, "info") for g in ids], "HGETALL")

@@ -575,6 +575,9 @@ class SqliteStore:
     async def get_group(self, group_id: str) -> GroupRecord | None:
         return await self._db.run(lambda db: _read_group(db, group_id))
 
+    async def get_group_and_member(self, group_id: str, user_id: str) -> tuple[GroupRecord | None, MemberRecord | None]:
+        return await self._db.run(lambda db: (_read_group(db, group_id), _read_member(db, group_id, user_id)))
+
     async def get_groups(self, group_ids: Sequence[str]) -> dict[str, GroupRecord]:
         ids = list(dict.fromkeys(group_ids))
 
