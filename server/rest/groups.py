@@ -119,8 +119,9 @@ class ResponseFilter(Body):
     AppDefinedDataFilter_GroupMember: list[str] | None = None
 
 
-class GroupMemberInfo(Reply):
-    """A member (3.4): in ``MemberList`` (with ``Member_Account``) or as ``SelfInfo``."""
+class MemberInfo(Reply):
+    """A member (3.4), the one shape of get_group_info's and get_group_member_info's
+    ``MemberList`` entries and of get_joined_group_list's ``SelfInfo`` (no ``Member_Account``)."""
 
     Member_Account: str | UnsetType = UNSET
     Role: str | UnsetType = UNSET
@@ -158,8 +159,8 @@ class GroupInfoItem(Reply):
     ShutUpAllMember: str | UnsetType = UNSET
     Appid: int | UnsetType = UNSET
     AppDefinedData: list[AppDataItem] | UnsetType = UNSET
-    MemberList: list[GroupMemberInfo] | UnsetType = UNSET
-    SelfInfo: GroupMemberInfo | UnsetType = UNSET
+    MemberList: list[MemberInfo] | UnsetType = UNSET
+    SelfInfo: MemberInfo | UnsetType = UNSET
 
 
 class GroupIdReply(Reply):
@@ -185,8 +186,8 @@ _BASE_FIELDS: dict[str, _Field] = {
     "MuteAllMember": lambda g, r: "On" if g.mute_all else "Off",
     "ShutUpAllMember": lambda g, r: "On" if g.mute_all else "Off",
 }
-_MemberField = Callable[[MemberRecord, int], Any]
-_MEMBER_FIELDS: dict[str, _MemberField] = {
+# What a MemberInfoFilter can name, in both endpoints that take one, read at a time (an ended mute reads 0).
+MEMBER_FIELDS: dict[str, Callable[[MemberRecord, int], Any]] = {
     "Role": lambda m, t: m.role,
     "JoinTime": lambda m, t: m.join_time,
     "MsgSeq": lambda m, t: read_position(m),
@@ -204,7 +205,7 @@ _ALIASES = {
 }
 
 
-def _named(names: Iterable[str], known: Mapping[str, object]) -> frozenset[str]:
+def named_fields(names: Iterable[str], known: Mapping[str, object]) -> frozenset[str]:
     """The known names among ``names``, with each legacy/current twin of one named."""
     chosen = {n for n in names if n in known}
     return frozenset(chosen | {_ALIASES[n] for n in chosen if n in _ALIASES})
@@ -224,7 +225,7 @@ class Shape:
 
     @classmethod
     def everything(cls) -> Shape:
-        return cls(frozenset(_BASE_FIELDS), True, True, None, frozenset(_MEMBER_FIELDS), True, None)
+        return cls(frozenset(_BASE_FIELDS), True, True, None, frozenset(MEMBER_FIELDS), True, None)
 
     @classmethod
     def of(cls, f: ResponseFilter, members: list[str] | None) -> Shape:
@@ -232,19 +233,18 @@ class Shape:
         (``MemberInfoFilter`` or ``SelfInfoFilter``)."""
         base = f.GroupBaseInfoFilter or []
         group_data = f.AppDefinedDataFilter_Group is not None or "AppDefinedData" in base
+        member_keys = f.AppDefinedDataFilter_GroupMember
         member_names = members or []
-        member_data = f.AppDefinedDataFilter_GroupMember is not None or "AppMemberDefinedData" in member_names
-        wants_members = members is not None or f.AppDefinedDataFilter_GroupMember is not None
+        member_data = member_keys is not None or "AppMemberDefinedData" in member_names
+        wants_members = members is not None or member_keys is not None
         return cls(
-            base=_named(base, _BASE_FIELDS),
+            base=named_fields(base, _BASE_FIELDS),
             appid="Appid" in base,
             group_data=group_data,
             group_keys=None if f.AppDefinedDataFilter_Group is None else tuple(f.AppDefinedDataFilter_Group),
-            members=_named(member_names, _MEMBER_FIELDS) if wants_members else None,
+            members=named_fields(member_names, MEMBER_FIELDS) if wants_members else None,
             member_data=member_data,
-            member_keys=(
-                None if f.AppDefinedDataFilter_GroupMember is None else tuple(f.AppDefinedDataFilter_GroupMember)
-            ),
+            member_keys=None if member_keys is None else tuple(dict.fromkeys(member_keys)),  # named twice, listed once
         )
 
 
@@ -253,13 +253,23 @@ def _data(values: Mapping[str, str], keys: tuple[str, ...] | None) -> list[AppDa
     return [AppDataItem(Key=k, Value=values[k]) for k in chosen]
 
 
-def _member_info(member: MemberRecord, shape: Shape, at: int, *, with_account: bool) -> GroupMemberInfo:
-    fields: dict[str, Any] = {name: _MEMBER_FIELDS[name](member, at) for name in shape.members or ()}
-    if with_account:
-        fields["Member_Account"] = member.user_id
-    if shape.member_data:
-        fields["AppMemberDefinedData"] = _data(member.custom, shape.member_keys)
-    return GroupMemberInfo(**fields)
+def member_info(
+    member: MemberRecord, fields: Iterable[str], keys: Iterable[str] | None, at: int, *, account: bool = True
+) -> MemberInfo:
+    """``member`` with ``fields`` (names of ``MEMBER_FIELDS``) and those of its custom
+    fields named in ``keys``, in that order (None: no ``AppMemberDefinedData``)."""
+    info = MemberInfo(**{name: MEMBER_FIELDS[name](member, at) for name in fields})
+    if account:
+        info.Member_Account = member.user_id
+    if keys is not None:
+        info.AppMemberDefinedData = [AppDataItem(Key=k, Value=member.custom[k]) for k in keys if k in member.custom]
+    return info
+
+
+def _member_info(member: MemberRecord, shape: Shape, at: int, *, account: bool) -> MemberInfo:
+    """``member`` as ``shape`` asks; no custom keys named means all the member has."""
+    keys = sorted(member.custom) if shape.member_keys is None else shape.member_keys
+    return member_info(member, shape.members or (), keys if shape.member_data else None, at, account=account)
 
 
 def _group_info(group: GroupRecord, shape: Shape, appid: int, **extra: Any) -> GroupInfoItem:
@@ -451,7 +461,7 @@ async def get_group_info(ctx: Ctx, body: GetGroupInfo) -> GroupInfoReply:
             )
             entries.append(GroupInfoItem(GroupId=gid, ErrorCode=int(code), ErrorInfo=info))
             continue
-        members: list[GroupMemberInfo] | UnsetType = UNSET
+        members: list[MemberInfo] | UnsetType = UNSET
         if shape.members is not None:
             if group.member_count > MEMBER_LIST_MAX:
                 entries.append(
@@ -466,7 +476,7 @@ async def get_group_info(ctx: Ctx, body: GetGroupInfo) -> GroupInfoReply:
             if budget < 0:  # certainly over 1 MB: refuse before reading the members
                 raise GroupcastError(RESPONSE_TOO_LARGE, "the answer would be over 1 MB: ask for fewer groups")
             records = await store.list_members(gid, 0, group.member_count) if group.member_count else []
-            members = [_member_info(m, shape, at, with_account=True) for m in records]
+            members = [_member_info(m, shape, at, account=True) for m in records]
         entries.append(
             _group_info(group, shape, ctx.node.config.sdkappid, ErrorCode=0, ErrorInfo="", MemberList=members)
         )
@@ -584,7 +594,7 @@ async def get_joined_group_list(ctx: Ctx, body: GetJoinedGroupList) -> JoinedGro
     at = now()
     items = []
     for group, mine in zip(page, selves, strict=True):
-        extra = {} if mine is None else {"SelfInfo": _member_info(mine, shape, at, with_account=False)}
+        extra = {} if mine is None else {"SelfInfo": _member_info(mine, shape, at, account=False)}
         items.append(_group_info(group, shape, ctx.node.config.sdkappid, **extra))
     return JoinedGroupListReply(TotalCount=len(listed), GroupIdList=items)
 

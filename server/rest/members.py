@@ -29,11 +29,11 @@ from protocol.groups import AddGroupMemberResult
 
 from ..groups import members as M
 from ..groups import membership
-from ..groups.common import Target, load, now, read_position
+from ..groups.common import Target, load, now
 from ..groups.rules import GroupType
 from ..ops import Ctx
-from ..store import MemberRecord
 from .base import Body, Reply, endpoint
+from .groups import MEMBER_FIELDS, MemberInfo, member_info, named_fields
 
 __all__: list[str] = []
 
@@ -132,26 +132,6 @@ async def delete_group_member(ctx: Ctx, body: DeleteGroupMemberBody) -> None:
 # -- get_group_member_info ------------------------------------------------------------------
 
 
-class MemberCustomItem(Reply):
-    Key: str
-    Value: str
-
-
-class MemberInfoItem(Reply):
-    """A member (section 3.4): ``Member_Account`` always, the rest as filtered."""
-
-    Member_Account: str
-    Role: str | UnsetType = UNSET
-    JoinTime: int | UnsetType = UNSET
-    MsgSeq: int | UnsetType = UNSET
-    MsgFlag: str | UnsetType = UNSET
-    LastSendMsgTime: int | UnsetType = UNSET
-    NameCard: str | UnsetType = UNSET
-    MuteUntil: int | UnsetType = UNSET
-    ShutUpUntil: int | UnsetType = UNSET
-    AppMemberDefinedData: list[MemberCustomItem] | UnsetType = UNSET
-
-
 class GetGroupMemberInfoBody(Body):
     GroupId: str
     MemberInfoFilter: list[str] | None = None
@@ -164,37 +144,8 @@ class GetGroupMemberInfoBody(Body):
 
 class GetGroupMemberInfoReply(Reply):
     MemberNum: int
-    MemberList: list[MemberInfoItem]
+    MemberList: list[MemberInfo]
     Next: str | UnsetType = UNSET  # Community groups only
-
-
-_INFO_FIELDS = ("Role", "JoinTime", "MsgSeq", "MsgFlag", "LastSendMsgTime", "NameCard", "MuteUntil")
-_INFO_ALIASES = {"ShutUpUntil": "MuteUntil"}  # the pre-2022 name
-
-
-def member_info(member: MemberRecord, fields: frozenset[str], custom_keys: list[str] | None, at: int) -> MemberInfoItem:
-    """The member's wire object with the ``fields`` (names of section 3.4) and the
-    custom fields ``custom_keys`` (None: no custom fields)."""
-    item = MemberInfoItem(Member_Account=member.user_id)
-    if "Role" in fields:
-        item.Role = member.role
-    if "JoinTime" in fields:
-        item.JoinTime = member.join_time
-    if "MsgSeq" in fields:
-        item.MsgSeq = read_position(member)
-    if "MsgFlag" in fields:
-        item.MsgFlag = member.msg_flag
-    if "LastSendMsgTime" in fields:
-        item.LastSendMsgTime = member.last_send_time
-    if "NameCard" in fields:
-        item.NameCard = member.name_card
-    if "MuteUntil" in fields:
-        until = member.mute_until if member.mute_until > at else 0
-        item.MuteUntil = item.ShutUpUntil = until
-    if custom_keys is not None:
-        values = member.custom
-        item.AppMemberDefinedData = [MemberCustomItem(Key=k, Value=values[k]) for k in custom_keys if k in values]
-    return item
 
 
 @endpoint(SERVICE, "get_group_member_info", GetGroupMemberInfoBody, GetGroupMemberInfoReply)
@@ -219,14 +170,15 @@ async def get_group_member_info(ctx: Ctx, body: GetGroupMemberInfoBody) -> GetGr
         offset = int(body.Next or 0)
         limit = min(limit or COMMUNITY_PAGE, COMMUNITY_PAGE)
     page, total = await M.member_page(ctx, target, roles=roles, offset=offset, limit=limit)
+    declared = sorted(ctx.node.config.member_custom_keys)
     if body.MemberInfoFilter is None:
-        fields = frozenset(_INFO_FIELDS)
-        custom: list[str] | None = body.AppDefinedDataFilter_GroupMember or sorted(ctx.node.config.member_custom_keys)
+        fields = frozenset(MEMBER_FIELDS)
+        custom: list[str] | None = body.AppDefinedDataFilter_GroupMember or declared
     else:
-        fields = frozenset(_INFO_ALIASES.get(name, name) for name in body.MemberInfoFilter)
+        fields = named_fields(body.MemberInfoFilter, MEMBER_FIELDS)
         custom = body.AppDefinedDataFilter_GroupMember
-        if custom is None and "AppMemberDefinedData" in fields:
-            custom = sorted(ctx.node.config.member_custom_keys)
+        if custom is None and "AppMemberDefinedData" in body.MemberInfoFilter:
+            custom = declared
     at = now()
     reply = GetGroupMemberInfoReply(
         MemberNum=target.group.member_count, MemberList=[member_info(m, fields, custom, at) for m in page]
