@@ -9,7 +9,7 @@ import sys
 
 from protocol import usersig
 
-from .config import load_config, resolve_secret
+from .config import load_config, resolve_console_password, resolve_secret
 
 __all__ = ["main"]
 
@@ -27,6 +27,7 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     resolve_secret(config, announce=True)
+    resolve_console_password(config, announce=True)  # tells where a generated one is kept
     app = GroupcastApp(config)
     # uvicorn handles SIGINT and SIGTERM itself (sessions get 1001, the store is flushed),
     # then re-raises the signal under the handler it found, so that the process would die

@@ -76,7 +76,7 @@ def _serve(asset: Asset, request: Request) -> Response:
 
 
 def routes(node: Node) -> list[BaseRoute]:
-    password = resolve_console_password(node.config, announce=True)
+    password = resolve_console_password(node.config)
     api = ConsoleApi(node, ConsoleAuth(node, password))
     assets = _assets()
     page = assets["index.html"]
