@@ -75,13 +75,18 @@ def test_usersig_prints_a_token_for_the_generated_key(make_config: Any) -> None:
 
 
 async def test_first_serve_generates_the_key_and_restart_reuses_it(make_config: Any, processes: Any) -> None:
-    """A keyless first start writes ``secret.key`` (0600) and says how to get a token; a restart keeps the key."""
-    config = make_config(secret_key="")
+    """A keyless first start writes ``secret.key`` (0600) and says how to get a token, and
+    where the generated console password is and the address to use it at; a restart
+    keeps the key and says nothing of it."""
+    config = make_config(secret_key="", console_password="")
     node = processes(config, env=keyless_env(config))
     path = key_file(config)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     secret = path.read_text().strip()
-    assert "groupcast usersig" in node.output()
+    output = node.output()
+    assert "groupcast usersig" in output
+    assert f"generated the admin console's password in {Path(config.data_dir) / 'console.password'}" in output
+    assert f"{node.running.http_url}/console" in output
     token = usersig.sign(secret, SDKAPPID, "alice", 3600)
     client = await log_in(node.running.ws_url, "alice", token)
     await client.close()
