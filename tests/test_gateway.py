@@ -155,6 +155,25 @@ async def test_bad_logins_are_refused_with_distinct_codes(server: Running, chang
         assert json.loads(await ws.recv())["code"] == 0
 
 
+async def test_pipelined_requests_get_every_reply_in_order_and_logout_before_close(server: Running) -> None:
+    """Frames sent back to back are answered one by one, in order, none lost (the
+    server writes a connection's frames in batches); the reply to logout arrives before
+    the close frame (1000)."""
+    async with connect(server.ws_url) as ws:
+        await ws.send(login_frame(server, "pipe"))
+        assert json.loads(await ws.recv())["code"] == 0
+        for seq in range(2, 42):
+            await ws.send(json.dumps({"op": "heartbeat", "seq": seq}))
+        replies = [json.loads(await asyncio.wait_for(ws.recv(), wait(5))) for _ in range(40)]
+        assert [(r["seq"], r["code"]) for r in replies] == [(seq, 0) for seq in range(2, 42)]
+        await ws.send(json.dumps({"op": "logout", "seq": 42}))
+        reply = json.loads(await asyncio.wait_for(ws.recv(), wait(5)))
+        assert (reply["seq"], reply["code"]) == (42, 0)
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), wait(5))
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == CloseCode.NORMAL
+
+
 async def test_devices_see_each_other(server: Running) -> None:
     """Three devices of one user are online at once; each hears the others come and go."""
     phone = await server.login("ivy", "phone")

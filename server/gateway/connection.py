@@ -111,7 +111,7 @@ class Connection:
         protocol.request = protocol.response = None
         scope["headers"] = []
         conn = protocol.conn
-        if not conn.reader.buffer:
+        if conn.state is State.OPEN and not conn.reader.buffer:
             conn.parser = Protocol.parse(conn)
             next(conn.parser)
 
