@@ -1,7 +1,8 @@
 """Group messages: send, history, recall, read state; and the app admin's notices.
 
-Send is the hot path: one group read, one member read, one store append (batched with
-other writes by the store), one encode per wire format per node, one write per device.
+Send is the hot path: one read of the group with the sender's membership, one store
+append (batched with other writes by the store), one encode per wire format per node,
+one queued write per device.
 
 The WebSocket ops and the REST API (``server/rest/messages.py``, as the app admin) share
 these functions; where REST needs a variant it is a keyword parameter here, never a copy
