@@ -121,9 +121,7 @@ class Connection:
 
     def write(self, frame: bytes) -> bool:
         """Queue ``frame`` for this iteration's flush. False if the buffer limit would be
-        passed. Writes to a connection that is already closing are dropped silently."""
-        if not self.open:
-            return True
+        passed. Frames for a connection that is closing by then are dropped by the flush."""
         if self._transport.get_write_buffer_size() + self._queued_bytes > self.limit:
             return False
         if self._queued is None:
