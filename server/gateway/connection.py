@@ -25,6 +25,7 @@ reconnects and syncs.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -35,6 +36,8 @@ from protocol.codec import Codec
 from protocol.messages import ServerFrame
 
 __all__ = ["Connection", "Flusher", "Outgoing", "ws_frame"]
+
+log = logging.getLogger("groupcast")
 
 
 def ws_frame(payload: bytes, binary: bool) -> bytes:
@@ -76,7 +79,10 @@ class Flusher:
     def flush(self) -> None:
         dirty, self._dirty = self._dirty, []
         for connection in dirty:
-            connection.flush()
+            try:
+                connection.flush()
+            except Exception:  # one broken transport must not cost the others their frames
+                log.exception("write to a connection failed")
 
 
 class Connection:
