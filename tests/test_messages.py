@@ -176,7 +176,7 @@ async def test_history_paging_and_visibility(server: Running) -> None:
 
 async def test_recall(serve: Any, backend: str) -> None:
     """The sender recalls within the window, admins any time; members get a recall push
-    and history keeps the seq without content."""
+    and history keeps the seq without content, which the server no longer holds."""
     server = await serve(backend, recall_window=1)
     owner = await server.login("rae")
     gid = await group_with(server, owner, "Public", "sid", "ted")
@@ -189,6 +189,9 @@ async def test_recall(serve: Any, backend: str) -> None:
     assert (recalled.seq, recalled.operator_id, recalled.reason) == (mine.seq, "sid", "typo")
     entry = (await ted.get_group_history(gid, after_seq=mine.seq - 1, count=1)).messages[0]
     assert isinstance(entry, GroupMessage) and entry.recalled and entry.msg_body == []
+    assert server.app is not None
+    [stored] = await server.app.node.store.read_messages(gid, after=mine.seq - 1, limit=1)
+    assert stored.recalled and b"oops" not in stored.body  # gone from the server, not only hidden
     late = await sid.send_group_message(gid, "too late")
     await asyncio.sleep(2.1)
     await refused(ErrorCode.RECALL_WINDOW_PASSED, sid.recall_group_message(gid, late.seq))

@@ -992,8 +992,9 @@ async def test_retry_within_window_returns_the_first_record(store: Store) -> Non
     assert bob is not None and bob.last_send_time == T0
     assert await history(store) == [first]
     # The window's start is inclusive; a retry of a recalled message returns it recalled.
-    await store.recall_message("g1", 1)
-    assert await append(store, at=T0 + 300, since=T0) == (msgspec.structs.replace(first, recalled=True), True)
+    await store.recall_message("g1", 1, b"gone")
+    recalled = msgspec.structs.replace(first, recalled=True, body=b"gone")
+    assert await append(store, at=T0 + 300, since=T0) == (recalled, True)
 
 
 async def test_retry_outside_window_is_a_new_message(store: Store) -> None:
@@ -1104,12 +1105,13 @@ async def test_read_messages_large_pages(store: Store) -> None:
 
 
 async def test_recall_marks_the_message(store: Store) -> None:
-    """recall_message marks a message recalled, keeps its body, and is idempotent."""
+    """recall_message marks a message recalled and replaces its body by the one kept;
+    recalling it again changes nothing."""
     await create(store, "g1", "alice", ["bob"])
     records = await fill(store, 3)
-    recalled = msgspec.structs.replace(records[1], recalled=True)
-    assert await store.recall_message("g1", 2) == recalled
-    assert await store.recall_message("g1", 2) == recalled
+    recalled = msgspec.structs.replace(records[1], recalled=True, body=b"kept")
+    assert await store.recall_message("g1", 2, b"kept") == recalled
+    assert await store.recall_message("g1", 2, b"other") == recalled
     assert await history(store) == [records[0], recalled, records[2]]
 
 
@@ -1117,9 +1119,9 @@ async def test_recall_of_tips_and_missing_messages(store: Store) -> None:
     """Recalling a tip, a seq that does not exist, or in an unknown group returns None and changes nothing."""
     await create(store, "g1", "alice", ["bob"])
     tip, _ = await append(store, kind="tip")
-    assert await store.recall_message("g1", tip.seq) is None
-    assert await store.recall_message("g1", 0) is None and await store.recall_message("g1", 2) is None
-    assert await store.recall_message("nope", 1) is None
+    assert await store.recall_message("g1", tip.seq, b"") is None
+    assert await store.recall_message("g1", 0, b"") is None and await store.recall_message("g1", 2, b"") is None
+    assert await store.recall_message("nope", 1, b"") is None
     assert await history(store) == [tip] and await history(store, "nope") == []
 
 
@@ -1127,8 +1129,8 @@ async def test_concurrent_recalls(store: Store) -> None:
     """Concurrent recalls of one message all return it recalled."""
     await create(store, "g1", "alice", ["bob"])
     first, _ = await append(store)
-    results = await asyncio.gather(*(store.recall_message("g1", 1) for _ in range(10)))
-    assert results == [msgspec.structs.replace(first, recalled=True)] * 10
+    results = await asyncio.gather(*(store.recall_message("g1", 1, b"kept") for _ in range(10)))
+    assert results == [msgspec.structs.replace(first, recalled=True, body=b"kept")] * 10
 
 
 async def test_set_read_seq_only_raises(store: Store) -> None:
@@ -1212,7 +1214,7 @@ async def test_delete_group_removes_history(store: Store) -> None:
     await fill(store, 5)
     await store.delete_group("g1", day=DAY)
     assert await history(store) == [] and await store.read_messages("g1", limit=10) == []
-    assert await store.recall_message("g1", 1) is None
+    assert await store.recall_message("g1", 1, b"") is None
     await create(store, "g1", "alice", ["bob"])
     again, retried = await append(store, random=0, at=T0 + 1)  # the same sender and random as the old seq 1
     assert (again.seq, retried) == (1, False)

@@ -25,9 +25,16 @@ def encode_entry(push: GroupMessage | GroupTip) -> bytes:
     return _encode(push)
 
 
+def recalled_body(record: MessageRecord) -> bytes:
+    """What a recalled message's record keeps: the message without its body and its
+    ``cloudCustomData`` (who sent it, when, its random), so the content is gone from the
+    server, not only hidden."""
+    return _encode(msgspec.structs.replace(_message.decode(record.body), msg_body=[], cloud_custom_data=""))
+
+
 def to_push(record: MessageRecord) -> GroupMessage | GroupTip:
-    """The frame a record stands for. A recalled message keeps no content: neither its
-    body nor its ``cloudCustomData`` leaves the server again."""
+    """The frame a record stands for. A recalled message shows no content (records
+    recalled by older versions still hold it: it never leaves the server again)."""
     if record.kind == "tip":
         return msgspec.structs.replace(_tip.decode(record.body), seq=record.seq, time=record.time)
     message = _message.decode(record.body)

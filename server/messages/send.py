@@ -45,7 +45,7 @@ from ..groups import rules as R
 from ..groups.common import DEDUPE_SECONDS, Target, load, notify, read_position
 from ..ops import Actor, Ctx, op
 from ..store import MessageRecord
-from .history import encode_entry, to_push
+from .history import encode_entry, recalled_body, to_push
 
 __all__ = [
     "history_page",
@@ -317,7 +317,7 @@ async def _recall(ctx: Ctx, target: Target, seq: int, reason: str) -> None:
             raise GroupcastError(ErrorCode.RECALL_WINDOW_PASSED)
     if record.recalled:
         return  # recalled before: nothing new to tell
-    await ctx.node.store.recall_message(group_id, seq)
+    await ctx.node.store.recall_message(group_id, seq, recalled_body(record))
     operator = "" if ctx.actor.is_admin else ctx.actor.user_id
     await ctx.node.router.to_group(
         group_id, GroupMessageRecalled(group_id=group_id, seq=seq, operator_id=operator, reason=reason)
@@ -338,10 +338,10 @@ async def recall_by_sender(ctx: Ctx, group_id: str, sender_id: str) -> list[int]
     if target.rank < R.Rank.ADMIN:
         raise GroupcastError(ErrorCode.NO_PERMISSION, "only the owner, an admin or the app admin recalls")
     records = await ctx.node.store.read_messages(group_id, limit=RECALL_BY_SENDER_WINDOW)
-    chosen = [r.seq for r in records if r.kind == "msg" and r.sender_id == sender_id and not r.recalled]
-    for seq in chosen:
-        await ctx.node.store.recall_message(group_id, seq)
-    return chosen
+    chosen = [r for r in records if r.kind == "msg" and r.sender_id == sender_id and not r.recalled]
+    for record in chosen:
+        await ctx.node.store.recall_message(group_id, record.seq, recalled_body(record))
+    return [r.seq for r in chosen]
 
 
 @op(SetGroupReadSeq)

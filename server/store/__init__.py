@@ -202,9 +202,10 @@ class Store(Protocol):
         greater seq; with ``before``, the last ones with a smaller seq; with neither, the
         latest. Reads an index range, never the whole history."""
 
-    async def recall_message(self, group_id: str, seq: int) -> MessageRecord | None:
-        """Mark the message ``seq`` recalled (idempotent); the record, or None if there is
-        no such message (or it is a tip)."""
+    async def recall_message(self, group_id: str, seq: int, kept_body: bytes) -> MessageRecord | None:
+        """Mark the message ``seq`` recalled, its body replaced by ``kept_body`` (what a
+        recalled message keeps: its content is gone for good); the record, or None if there
+        is no such message (or it is a tip). Recalling it again changes nothing."""
 
     async def set_read_seq(self, group_id: str, user_id: str, seq: int) -> int | None:
         """Raise the member's ``read_seq`` to ``seq`` (never lowers it); the new value, or

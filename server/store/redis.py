@@ -1245,7 +1245,7 @@ class RedisStore:
         first, blobs = reply
         return [_message(int(first) + i, blob) for i, blob in enumerate(blobs) if blob is not None]
 
-    async def recall_message(self, group_id: str, seq: int) -> MessageRecord | None:
+    async def recall_message(self, group_id: str, seq: int, kept_body: bytes) -> MessageRecord | None:
         key = self.group_key(group_id, "history")
         for _ in range(_CAS_ATTEMPTS):
             blob: Any = await self.redis.hget(key, str(seq))
@@ -1256,7 +1256,7 @@ class RedisStore:
                 return None
             if record.recalled:
                 return record
-            record.recalled = True
+            record.recalled, record.body = True, kept_body
             recalled = _pack_message(record, record.time)
             if await self._recall(keys=[key], args=[seq, blob, recalled]):
                 return record

@@ -887,7 +887,7 @@ class SqliteStore:
 
         return await self._db.run(read)
 
-    async def recall_message(self, group_id: str, seq: int) -> MessageRecord | None:
+    async def recall_message(self, group_id: str, seq: int, kept_body: bytes) -> MessageRecord | None:
         def write(db: sqlite3.Connection) -> MessageRecord | None:
             row = db.execute(
                 f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE group_id = ? AND seq = ?", (group_id, seq)
@@ -898,8 +898,11 @@ class SqliteStore:
             if record.kind != "msg":
                 return None
             if not record.recalled:
-                db.execute("UPDATE messages SET recalled = 1 WHERE group_id = ? AND seq = ?", (group_id, seq))
-                record.recalled = True
+                db.execute(
+                    "UPDATE messages SET recalled = 1, body = ? WHERE group_id = ? AND seq = ?",
+                    (kept_body, group_id, seq),
+                )
+                record.recalled, record.body = True, kept_body
             return record
 
         return await self._db.run(write)
