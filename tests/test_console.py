@@ -222,6 +222,34 @@ async def test_sign_in_cookie_and_sign_out(open_page: Any, sqlite_server: Runnin
     await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
 
+async def test_signed_out_cookie_is_refused_by_every_node(
+    serve: Callable[..., Awaitable[Running]], backend: str
+) -> None:
+    """A console session signed out on one node is refused by another node of the same
+    store (Redis: a second gateway; SQLite: a second server on the data dir, as after a
+    restart); a session still signed in works on both."""
+    first = await serve(backend)
+    shared = {"redis_prefix": first.config.redis_prefix} if backend == "redis" else {"data_dir": first.config.data_dir}
+    second = await serve(backend, **shared)
+    async with (
+        httpx.AsyncClient(base_url=first.http_url) as leaving,
+        httpx.AsyncClient(base_url=first.http_url) as staying,
+    ):
+        csrf = await api_login(leaving)
+        await api_login(staying)
+        cookies = {"leaving": leaving.cookies[COOKIE], "staying": staying.cookies[COOKIE]}
+        for cookie in cookies.values():
+            async with httpx.AsyncClient(base_url=second.http_url, cookies={COOKIE: cookie}) as elsewhere:
+                assert (await elsewhere.get("/console/api/session")).status_code == 200
+        assert (await leaving.post("/console/api/logout", json={}, headers={"X-CSRF-Token": csrf})).status_code == 200
+    for node in (first, second):
+        async with httpx.AsyncClient(base_url=node.http_url, cookies={COOKIE: cookies["leaving"]}) as stale:
+            answer = await stale.get("/console/api/groups")
+            assert answer.status_code == 401 and "signed out" in answer.json()["error"]["message"]
+        async with httpx.AsyncClient(base_url=node.http_url, cookies={COOKIE: cookies["staying"]}) as still:
+            assert (await still.get("/console/api/groups")).status_code == 200
+
+
 async def test_api_csrf_limits_and_server_side_checks(sqlite_server: Running) -> None:
     """Every state-changing call needs the session's CSRF token (and a same-host Origin);
     the server refuses what the page refuses (31-byte name, unknown owner, 301-character

@@ -179,6 +179,7 @@ async def test_sqlite_data_survives_reopen(tmp_path: Path) -> None:
     await first.start()
     await asyncio.gather(*(first.import_accounts([Account(user_id=f"u{i}", nick=f"n{i}")], T0) for i in range(20)))
     await first.delete_accounts(["u0"])
+    await first.end_console_session("signed-out", T0 + 100, T0)
     await first.close()
 
     second = SqliteStore(data_dir)
@@ -187,6 +188,7 @@ async def test_sqlite_data_survives_reopen(tmp_path: Path) -> None:
         found = await second.get_accounts([f"u{i}" for i in range(20)])
         assert sorted(found) == sorted(f"u{i}" for i in range(1, 20))
         assert found["u7"] == Account(user_id="u7", nick="n7", face_url="", created_at=T0)
+        assert await second.console_session_ended("signed-out", T0)  # a restart does not revive it
     finally:
         await second.close()
 
@@ -1709,3 +1711,19 @@ async def test_redis_index_entry_of_a_vanished_group_is_dropped(redis_server: Re
         assert await store.redis.zcard(store.index_key(None)) == 2
     finally:
         await store.close()
+
+
+# -- console sign-outs ----------------------------------------------------------------------
+
+
+async def test_console_sign_outs(store: Store) -> None:
+    """A signed-out console session reads as ended until its ``until``; other sessions, and
+    one whose ``until`` had already passed when it was recorded, never do."""
+    now = int(time.time())
+    await store.end_console_session("s1", now + 100, now)
+    assert await store.console_session_ended("s1", now)
+    assert await store.console_session_ended("s1", now + 99)
+    assert not await store.console_session_ended("s1", now + 100)
+    assert not await store.console_session_ended("s2", now)
+    await store.end_console_session("over", now - 1, now)
+    assert not await store.console_session_ended("over", now - 5)

@@ -280,7 +280,7 @@ class ConsoleApi:
             return refusal_response(404, 404, f"No console API {name!r}.")
         session: Session | None = None
         if found.signed_in:
-            session = self.auth.session(request)
+            session = await self.auth.session(request)
             if session is None:
                 return refusal_response(401, 401, "You are signed out (or the session expired): sign in again.")
             if request.method != "GET" and not self.auth.csrf_ok(request, session):
@@ -300,7 +300,7 @@ class ConsoleApi:
 
     @endpoint("GET", "session", signed_in=False)
     async def get_session(self, request: Request, _: Session | None) -> Response:
-        session = self.auth.session(request)
+        session = await self.auth.session(request)
         if session is None:
             return refusal_response(401, 401, "Not signed in.")
         return _json({"user": session.user, "csrf": self.auth.csrf_token(session)})
@@ -336,7 +336,7 @@ class ConsoleApi:
     async def logout(self, request: Request, session: Session | None) -> Response:
         assert session is not None
         response = _json({})
-        self.auth.end(session, response, request)
+        await self.auth.end(session, response, request)
         return response
 
     # -- groups -------------------------------------------------------------------------------

@@ -8,14 +8,15 @@ session cookie, a CSRF token bound to the session, and a limit on failed sign-in
   under a key derived from the node's secret key *and* the password (changing either
   ends every session), time-stamped and refused after :data:`SESSION_SECONDS`.
   ``HttpOnly``, ``SameSite=Strict``, ``Path=/console``, ``Secure`` when served over
-  HTTPS. Nothing is stored server-side but the sessions signed out (this node's memory,
-  until they would have expired anyway).
+  HTTPS. Nothing is stored server-side but the sessions signed out, in the store (so
+  every node refuses them, after a restart too), until they would have expired anyway.
 * CSRF: every state-changing request carries ``X-CSRF-Token``, an HMAC of the session
   id (the page gets it with the session, never from a cookie), and, when the browser
   sends an ``Origin``, it must name this host. SameSite=Strict alone already keeps the
   cookie off cross-site requests; the token is the second lock.
 * Failed sign-ins: :data:`LOGIN_ATTEMPTS` per client address per :data:`LOGIN_WINDOW`
-  seconds; past that, sign-in is refused (429) until the window moves on.
+  seconds; past that, sign-in is refused (429) until the window moves on. Counted in
+  this node's memory: behind a load balancer of N nodes a client gets N times as many.
 """
 
 from __future__ import annotations
@@ -60,11 +61,11 @@ def _digest(text: str) -> bytes:
 class ConsoleAuth:
     def __init__(self, node: Node, password: str) -> None:
         self.admin = node.config.admin_identifier
+        self._store = node.store
         self._password = _digest(password)
         key = hmac.new(node.secret.encode(), b"groupcast console\0" + password.encode(), hashlib.sha256).digest()
         self._signer = URLSafeTimedSerializer(key, salt="groupcast.console.session")
         self._csrf_key = hmac.new(key, b"csrf", hashlib.sha256).digest()
-        self._signed_out: dict[str, float] = {}  # session id -> when it would expire
         self._failures: dict[str, deque[float]] = {}
 
     # -- password and rate limit ----------------------------------------------------------
@@ -116,7 +117,7 @@ class ConsoleAuth:
             secure=request.url.scheme == "https",
         )
 
-    def session(self, request: Request) -> Session | None:
+    async def session(self, request: Request) -> Session | None:
         """The request's valid session, or None (no cookie, bad signature, expired,
         signed out, or for an admin identifier that is no longer configured)."""
         raw = request.cookies.get(COOKIE)
@@ -128,15 +129,14 @@ class ConsoleAuth:
             return None
         if not isinstance(user, str) or not isinstance(session_id, str):
             return None
-        if user != self.admin or session_id in self._signed_out:
+        if user != self.admin or await self._store.console_session_ended(session_id, int(time.time())):
             return None
         return Session(user=user, session_id=session_id)
 
-    def end(self, session: Session, response: Response, request: Request) -> None:
-        """Sign out: this session's cookie is refused from now on, and cleared."""
-        at = time.time()
-        self._signed_out = {sid: until for sid, until in self._signed_out.items() if until > at}
-        self._signed_out[session.session_id] = at + SESSION_SECONDS
+    async def end(self, session: Session, response: Response, request: Request) -> None:
+        """Sign out: this session's cookie is refused from now on, by every node, and cleared."""
+        now = int(time.time())
+        await self._store.end_console_session(session.session_id, now + SESSION_SECONDS + 1, now)
         response.delete_cookie(
             COOKIE, path=COOKIE_PATH, httponly=True, samesite="strict", secure=request.url.scheme == "https"
         )

@@ -229,6 +229,17 @@ class Store(Protocol):
     async def room_audience(self, group_id: str, since: float) -> int:
         """The sum of the room's per-node counts recorded at or after ``since``."""
 
+    # -- console sign-outs ----------------------------------------------------------------
+    # A console session lives in its signed cookie; only the ones signed out are stored,
+    # so that every node refuses them, after a restart too.
+
+    async def end_console_session(self, session_id: str, until: int, now: int) -> None:
+        """Record that the console session ``session_id`` was signed out, until ``until``
+        (when its cookie expires anyway). Records whose ``until`` is past ``now`` may go."""
+
+    async def console_session_ended(self, session_id: str, now: int) -> bool:
+        """Whether ``session_id`` was signed out, with its ``until`` still after ``now``."""
+
     # -- system notices -------------------------------------------------------------------
 
     async def append_notices(self, user_ids: Sequence[str], payload: bytes) -> dict[str, int]:

@@ -50,6 +50,7 @@ tag, so everything about one user, one group or one application lives in one slo
 ``P{app}:groups``                   sorted set: score = ordinal, member group ID: every group in
                                     creation order (ZCARD: the total)
 ``P{app}:groups:<type>``            sorted set: the same for the groups of one type
+``P{app}:signout:<session>``        string: ``until``, a console session signed out; expires then
 ``P{app}:groups_indexed``           string: set once the groups of an earlier version (without
                                     ordinals) have been indexed, at the first start
 ==================================  ===========================================================
@@ -1296,6 +1297,16 @@ class RedisStore:
             if float(at) >= since:
                 total += int(count)
         return total
+
+    # -- console sign-outs ------------------------------------------------------------
+
+    async def end_console_session(self, session_id: str, until: int, now: int) -> None:
+        if until > now:  # Redis forgets it at ``until`` (EXAT) by itself
+            await self.redis.set(self.app_key(f"signout:{session_id}"), until, exat=until)
+
+    async def console_session_ended(self, session_id: str, now: int) -> bool:
+        until = await self.redis.get(self.app_key(f"signout:{session_id}"))
+        return until is not None and int(until) > now
 
     # -- system notices ---------------------------------------------------------------
 

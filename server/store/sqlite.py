@@ -168,6 +168,12 @@ CREATE TABLE IF NOT EXISTS pendency (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS pendency_item ON pendency(user_id, application_id);
 CREATE INDEX IF NOT EXISTS pendency_by_application ON pendency(application_id);
+
+-- console sessions signed out, kept until their cookie would have expired
+CREATE TABLE IF NOT EXISTS console_signouts (
+    session_id TEXT PRIMARY KEY,
+    until      INTEGER NOT NULL
+) WITHOUT ROWID;
 """
 
 NOTICES_KEPT = 1000
@@ -974,6 +980,23 @@ class SqliteStore:
 
     async def room_audience(self, group_id: str, since: float) -> int:
         return sum(n for n, at in self._audience.get(group_id, {}).values() if at >= since)
+
+    # -- console sign-outs ------------------------------------------------------------
+
+    async def end_console_session(self, session_id: str, until: int, now: int) -> None:
+        def write(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM console_signouts WHERE until <= ?", (now,))
+            if until > now:
+                db.execute("INSERT OR REPLACE INTO console_signouts VALUES (?, ?)", (session_id, until))
+
+        await self._db.run(write)
+
+    async def console_session_ended(self, session_id: str, now: int) -> bool:
+        def read(db: sqlite3.Connection) -> bool:
+            row = db.execute("SELECT until FROM console_signouts WHERE session_id = ?", (session_id,)).fetchone()
+            return row is not None and row[0] > now
+
+        return await self._db.run(read)
 
     # -- system notices ---------------------------------------------------------------
 
