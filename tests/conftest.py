@@ -7,6 +7,7 @@ real WebSocket clients. Nothing is faked.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import shutil
@@ -16,7 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,21 +189,31 @@ async def start_in_process(config: Config) -> tuple[Running, GatewayServer, asyn
     return Running(config=config, port=port, app=app), server, task
 
 
-@pytest_asyncio.fixture
-async def serve(make_config: Any) -> AsyncIterator[Any]:
-    """``await serve(backend, **config)`` starts an in-process server; all stop at teardown."""
+@contextlib.asynccontextmanager
+async def in_process_servers(make_config: Any, **defaults: Any) -> AsyncIterator[Callable[..., Awaitable[Running]]]:
+    """``start(backend, **config)`` (``defaults`` under ``config``) starts an in-process
+    server; all of them stop when the context ends."""
     started: list[tuple[Running, GatewayServer, asyncio.Task[None]]] = []
 
     async def start(backend: str = "sqlite", **overrides: Any) -> Running:
-        running = await start_in_process(make_config(backend, **overrides))
+        running = await start_in_process(make_config(backend, **{**defaults, **overrides}))
         started.append(running)
         return running[0]
 
-    yield start
-    for running, server, task in reversed(started):
-        await running.close_clients()
-        server.should_exit = True
-        await asyncio.wait_for(task, wait(15))
+    try:
+        yield start
+    finally:
+        for running, server, task in reversed(started):
+            await running.close_clients()
+            server.should_exit = True
+            await asyncio.wait_for(task, wait(15))
+
+
+@pytest_asyncio.fixture
+async def serve(make_config: Any) -> AsyncIterator[Any]:
+    """``await serve(backend, **config)`` starts an in-process server; all stop at teardown."""
+    async with in_process_servers(make_config) as start:
+        yield start
 
 
 @pytest_asyncio.fixture
@@ -306,13 +317,14 @@ def processes(tmp_path: Path) -> Iterator[Any]:
 # -- pushes ------------------------------------------------------------------------------
 
 
-async def notice(client: Client, kind: Any) -> Any:
-    """The next system notice of ``kind`` that ``client`` gets (others are skipped)."""
+async def notice(client: Client, kind: Any, group_id: str = "") -> Any:
+    """The next system notice of ``kind`` that ``client`` gets, about ``group_id`` when
+    given (others are skipped)."""
     from protocol.groups import GroupSystemNotice
 
     while True:
         push = await client.next_push(GroupSystemNotice, timeout=wait(5))
-        if push.operation_type == kind:
+        if push.operation_type == kind and group_id in ("", push.group_id):
             return push
 
 

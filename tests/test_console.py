@@ -27,7 +27,6 @@ from protocol.chat import GroupMessage, TextElem
 from protocol.client import Client
 from protocol.groups import (
     CreateGroup,
-    GroupSystemNotice,
     GroupTip,
     NewMember,
     NoticeType,
@@ -40,7 +39,7 @@ from server.groups import manage
 from server.rest.base import admin_ctx
 from server.store import Account
 
-from .conftest import ROOT, Running, start_in_process, wait
+from .conftest import ROOT, Running, in_process_servers, notice, wait
 
 CHROMIUM = "/usr/bin/chromium"
 # Playwright's own browser download does not work here: Debian's chromium it is.
@@ -74,19 +73,8 @@ async def browser() -> AsyncIterator[Browser]:
 @pytest_asyncio.fixture(loop_scope="module")
 async def serve(make_config: Any) -> AsyncIterator[Callable[..., Awaitable[Running]]]:
     """conftest's ``serve`` in the module's loop, with a console password set."""
-    started: list[Any] = []
-
-    async def start(backend: str = "sqlite", **overrides: Any) -> Running:
-        overrides.setdefault("console_password", PASSWORD)
-        running = await start_in_process(make_config(backend, **overrides))
-        started.append(running)
-        return running[0]
-
-    yield start
-    for running, server, task in reversed(started):
-        await running.close_clients()
-        server.should_exit = True
-        await asyncio.wait_for(task, wait(15))
+    async with in_process_servers(make_config, console_password=PASSWORD) as start:
+        yield start
 
 
 @pytest_asyncio.fixture(loop_scope="module")
@@ -145,14 +133,6 @@ async def make_group(
     request = CreateGroup(name=name, type=type, member_list=[NewMember(user_id=m) for m in members])  # type: ignore[arg-type]
     created = await manage.create_group(admin_ctx(server.node), request, owner_id=owner)
     return created.group_id
-
-
-async def notice(client: Client, kind: NoticeType, group_id: str) -> GroupSystemNotice:
-    """The next system notice of ``kind`` about ``group_id`` (others are skipped)."""
-    while True:
-        push = await client.next_push(GroupSystemNotice, timeout=wait(5))
-        if push.operation_type == kind and push.group_id == group_id:
-            return push
 
 
 async def message(client: Client, group_id: str) -> GroupMessage:
