@@ -158,30 +158,27 @@ async def _body(request: Request, body_type: type[B]) -> B:
 # -- field checks (the page checks the same) --------------------------------------------------
 
 
+def _within_bytes(text: str, limit: int, field: str) -> str:
+    """``text`` if its UTF-8 is at most ``limit`` bytes; else refused in the page's words."""
+    size = len(text.encode())
+    if size > limit:
+        raise Refusal(
+            400,
+            ErrorCode.INVALID_PARAMETER,
+            f"The {field} is {size} bytes long; at most {limit} bytes (UTF-8) are allowed.",
+            field,
+        )
+    return text
+
+
 def check_name(name: str) -> str:
     if not name.strip():
         raise Refusal(400, ErrorCode.INVALID_PARAMETER, "Enter a group name.", "name")
-    size = len(name.encode())
-    if size > R.NAME_BYTES:
-        raise Refusal(
-            400,
-            ErrorCode.INVALID_PARAMETER,
-            f"The name is {size} bytes long; at most {R.NAME_BYTES} bytes (UTF-8) are allowed.",
-            "name",
-        )
-    return name
+    return _within_bytes(name, R.NAME_BYTES, "name")
 
 
 def check_introduction(text: str) -> str:
-    size = len(text.encode())
-    if size > R.INTRODUCTION_BYTES:
-        raise Refusal(
-            400,
-            ErrorCode.INVALID_PARAMETER,
-            f"The introduction is {size} bytes long; at most {R.INTRODUCTION_BYTES} bytes (UTF-8) are allowed.",
-            "introduction",
-        )
-    return text
+    return _within_bytes(text, R.INTRODUCTION_BYTES, "introduction")
 
 
 def check_text(text: str) -> str:
