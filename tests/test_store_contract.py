@@ -1328,10 +1328,10 @@ async def test_redis_retry_index_is_trimmed(redis_server: RedisServer) -> None:
         await create(store, "g1", "alice", ["bob"])
         await fill(store, 10)  # at T0 .. T0 + 9
         await append(store, kind="tip", at=T0 + 100, since=T0 + 5)
-        assert await store.redis.zcard(store.group_key("g1", "recent")) == 5
+        assert await store.redis.zcard(store.keys.group("g1", "recent")) == 5
         await append(store, random=99, at=T0 + 100, since=T0 + 50)
-        assert await store.redis.zrange(store.group_key("g1", "recent"), 0, -1) == [b"bob\x0099"]
-        assert await store.redis.hgetall(store.group_key("g1", "recent_seq")) == {b"bob\x0099": b"12"}
+        assert await store.redis.zrange(store.keys.group("g1", "recent"), 0, -1) == [b"bob\x0099"]
+        assert await store.redis.hgetall(store.keys.group("g1", "recent_seq")) == {b"bob\x0099": b"12"}
         assert seqs(await history(store)) == list(range(1, 13))
     finally:
         await store.close()
@@ -1628,7 +1628,7 @@ async def test_update_group_max_members(store: Store) -> None:
 
 async def test_sqlite_group_pages_read_an_index(tmp_path: Path) -> None:
     """SQLite: a page without search, with or without a type, is an index range, never a scan of the groups."""
-    from server.store.sqlite import groups_page_query
+    from server.store.sqlite.groups import groups_page_query
 
     store = SqliteStore(str(tmp_path / "data"))
     await store.start()
@@ -1679,9 +1679,9 @@ async def test_redis_groups_of_an_earlier_version_are_indexed(redis_server: Redi
     await create(first, "late", created_at=T0 + 10)
     await create(first, "early", created_at=T0, type="Work")
     for gid in ("late", "early"):
-        await first.redis.hdel(first.group_key(gid, "info"), "ord")
+        await first.redis.hdel(first.keys.group(gid, "info"), "ord")
     await first.redis.delete(
-        first.index_key(None), first.index_key("Public"), first.index_key("Work"), first.app_key("groups_indexed")
+        first.keys.index(None), first.keys.index("Public"), first.keys.index("Work"), first.keys.app("groups_indexed")
     )
     await first.close()
 
@@ -1705,10 +1705,10 @@ async def test_redis_index_entry_of_a_vanished_group_is_dropped(redis_server: Re
     try:
         for gid in ("g1", "g2", "g3"):
             await create(store, gid)
-        await store.redis.delete(*store.group_keys("g2"))
+        await store.redis.delete(*store.keys.group_all("g2"))
         page, total = await store.list_groups(group_type=None, after=0, limit=2)
         assert [g.group_id for _, g in page] == ["g1", "g3"] and total == 2
-        assert await store.redis.zcard(store.index_key(None)) == 2
+        assert await store.redis.zcard(store.keys.index(None)) == 2
     finally:
         await store.close()
 

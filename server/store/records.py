@@ -1,6 +1,9 @@
-"""Records the stores keep and the domain reads. Plain data, no behaviour."""
+"""Records the stores keep and the domain reads: plain data, and the two rules about them
+that every store applies the same way (:func:`unique_members`, :func:`merge_custom`)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import msgspec
 
@@ -14,6 +17,8 @@ __all__ = [
     "MemberChanges",
     "MemberRecord",
     "MessageRecord",
+    "merge_custom",
+    "unique_members",
 ]
 
 
@@ -138,3 +143,22 @@ class MessageRecord(msgspec.Struct, kw_only=True):
     kind: str = "msg"
     body: bytes = b""
     recalled: bool = False
+
+
+def unique_members(members: Sequence[MemberRecord]) -> list[MemberRecord]:
+    """One record per user ID, the first one given."""
+    seen: dict[str, MemberRecord] = {}
+    for m in members:
+        seen.setdefault(m.user_id, m)
+    return list(seen.values())
+
+
+def merge_custom(current: dict[str, str], changes: dict[str, str]) -> dict[str, str]:
+    """``changes`` applied to ``current``: an empty value deletes the key."""
+    merged = dict(current)
+    for key, value in changes.items():
+        if value == "":
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
