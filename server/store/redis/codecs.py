@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 
-from ..records import Application, DeviceRecord, GroupRecord, MemberRecord, MessageRecord
+from ..records import Application, DeviceRecord, GroupChanges, GroupRecord, MemberRecord, MessageRecord
 
 __all__ = [
     "GROUP_CHANGEABLE",
@@ -39,17 +39,8 @@ __all__ = [
 # The GroupRecord fields kept as text in ``:info`` (``custom`` is JSON; ``member_count``
 # is written by the scripts that change members).
 GROUP_TEXT_FIELDS = [f for f in GroupRecord.__struct_fields__ if f not in ("custom", "member_count")]
-# What ``update_group`` may set (GroupChanges' fields but ``custom``).
-GROUP_CHANGEABLE = (
-    "name",
-    "introduction",
-    "notification",
-    "face_url",
-    "join_option",
-    "mute_all",
-    "owner_id",
-    "max_members",
-)
+# What ``update_group`` sets field by field (``custom`` merges).
+GROUP_CHANGEABLE = tuple(f for f in GroupChanges.__struct_fields__ if f != "custom")
 # What ``update_member`` sets in the record (the role lives in ``:roles``; ``custom`` merges).
 MEMBER_CHANGEABLE = ("msg_flag", "name_card", "mute_until", "read_seq", "join_seq")
 

@@ -32,16 +32,8 @@ from .rows import (
 
 __all__ = ["SqliteGroups"]
 
-_CHANGEABLE = (
-    "name",
-    "introduction",
-    "notification",
-    "face_url",
-    "join_option",
-    "mute_all",
-    "owner_id",
-    "max_members",
-)
+# What ``update_group`` sets field by field (``custom`` merges).
+_CHANGEABLE = tuple(f for f in GroupChanges.__struct_fields__ if f != "custom")
 
 
 def groups_page_query(group_type: str | None, search: str) -> tuple[str, str]:
