@@ -18,7 +18,12 @@ def _serve(args: argparse.Namespace) -> int:
     from .app import GatewayServer, GroupcastApp, uvicorn_config
 
     config = load_config(
-        host=args.host, port=args.port, data_dir=args.data_dir, redis_url=args.redis_url, log_level=args.log_level
+        host=args.host,
+        port=args.port,
+        data_dir=args.data_dir,
+        redis_url=args.redis_url,
+        log_level=args.log_level,
+        demo=args.demo,
     )
     logging.basicConfig(level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if config.redis_url and not config.secret_key:
@@ -28,6 +33,12 @@ def _serve(args: argparse.Namespace) -> int:
         )
     resolve_secret(config, announce=True)
     resolve_console_password(config, announce=True)  # tells where a generated one is kept
+    if config.demo:
+        print(
+            f"groupcast: DEMO MODE: http://{config.host}:{config.port}/demo signs in any user without a password."
+            " Never enable it in production.",
+            file=sys.stderr,
+        )
     app = GroupcastApp(config)
     # uvicorn handles SIGINT and SIGTERM itself (sessions get 1001, the store is flushed),
     # then re-raises the signal under the handler it found, so that the process would die
@@ -66,6 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--data-dir", help="embedded store and generated secrets (default ./groupcast-data)")
     serve.add_argument("--redis-url", help="redis://host:port/db: state and fan-out in Redis")
     serve.add_argument("--log-level", help="critical, error, warning, info, debug")
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        default=None,
+        help="demo mode: /demo gets a UserSig for any user (never in production)",
+    )
     serve.set_defaults(run=_serve)
 
     sig = sub.add_parser("usersig", help="print a UserSig for a user")

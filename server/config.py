@@ -44,6 +44,7 @@ class Config(msgspec.Struct, kw_only=True):
     recall_window: int = 120
     group_custom_fields: str = ""
     member_custom_fields: str = ""
+    demo: bool = False
     log_level: str = "info"
 
     @property
@@ -173,6 +174,12 @@ SETTINGS: tuple[Setting, ...] = (
         "GROUPCAST_MEMBER_CUSTOM_FIELDS",
         None,
         "Declared member custom field keys, comma-separated (at most 5).",
+    ),
+    Setting(
+        "demo",
+        "GROUPCAST_DEMO",
+        "--demo",
+        "Demo mode: the page at `/demo` gets a UserSig from the server for any user ID it names. For trying groupcast on your own machine; never enable it in production (anyone could sign in as anyone).",
     ),
     Setting("log_level", "GROUPCAST_LOG_LEVEL", "--log-level", "critical, error, warning, info or debug."),
 )

@@ -79,7 +79,8 @@ async def create_group_op(ctx: Ctx, req: CreateGroup) -> CreateGroupResult:
 async def create_group(ctx: Ctx, req: CreateGroup, owner_id: str) -> CreateGroupResult:
     """Create a group owned by ``owner_id`` (the REST API may name another owner, or
     none: an app-admin-owned group). The initial members are added at once, without
-    consent; the owner's devices get a notice of type 6 (created)."""
+    consent; the owner's devices get a notice of type 6 (created), each initial member
+    one of type 7 (added), as Tencent tells an invitee added without consent."""
     return await _create(ctx, req, owner_id, created_at=None)
 
 
@@ -182,6 +183,8 @@ async def _create(ctx: Ctx, req: CreateGroup, owner_id: str, created_at: int | N
     group.member_count = len(added)
     if owner_id and created_at is None:
         await notify(ctx, [owner_id], NoticeType.CREATED, group)
+    if created_at is None:  # the initial members learn of it as added members do (type 7)
+        await notify(ctx, [m.user_id for m in added if m.user_id != owner_id], NoticeType.INVITED, group)
     owner = next((m for m in added if m.user_id == owner_id), None)
     return CreateGroupResult(
         group_id=group_id, group=profile_view(group, rules, owner), over_limit_user_id_list=sorted(left_out)
