@@ -128,6 +128,7 @@ export class GroupcastChat {
     if (!Array.isArray(urls) || urls.length === 0 || urls.some((u) => typeof u !== "string" || u === "")) {
       throw invalid("give the server's WebSocket address: url (e.g. ws://127.0.0.1:8080/ws) or urls: [...]");
     }
+    const codec = codecFor(options.codec);
     const WebSocketClass =
       options.WebSocket ?? (globalThis as unknown as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (typeof WebSocketClass !== "function") {
@@ -140,7 +141,7 @@ export class GroupcastChat {
       {
         urls: [...urls],
         WebSocket: WebSocketClass,
-        codec: codecFor(options.codec),
+        codec,
         sdkAppID: options.SDKAppID,
         deviceID: this.deviceID,
         platform: options.platform ?? "Web",
