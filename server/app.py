@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from .config import Config
 from .console import routes as console_routes
+from .demo import routes as demo_routes
 from .gateway.session import serve_websocket
 from .node import Node
 from .rest.app import routes as rest_routes
@@ -38,6 +39,7 @@ class GroupcastApp:
                 Route("/metrics", self.metrics),
                 *rest_routes(self.node),
                 *console_routes(self.node),
+                *demo_routes(self.node),
             ],
             lifespan=self.lifespan,
         )
