@@ -85,6 +85,9 @@ async def test_group_events_cross_nodes(cluster: list[NodeProcess]) -> None:
     target_phone = await b.running.login("tess", "phone")
     target_web = await c.running.login("tess", "web")  # the kicked user also has a device on C
     gid = (await owner.create_group("Crew", "Public", member_list=[{"userID": "mark"}, {"userID": "tess"}])).group_id
+    for device in (member_phone, member_web, target_phone, target_web):  # initial members are told, on every node
+        added = await device.next_push(GroupSystemNotice, timeout=wait(5))
+        assert (added.operation_type, added.group_id, added.operator_id) == (NoticeType.INVITED, gid, "olive")
     joiner = await a.running.login("jay", "laptop")
     outsider = await c.running.login("nora", "laptop")
     await asyncio.sleep(0.3)

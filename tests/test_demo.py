@@ -7,35 +7,25 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from protocol import usersig
 from server.config import load_config
 
+from . import test_console
 from .conftest import ROOT, SDKAPPID, SECRET, Running, in_process_servers, wait
-from .test_console import CHROMIUM, CHROMIUM_FLAGS
 
 STATIC = ROOT / "server" / "demo" / "static"
+browser = test_console.browser  # the fixture: Debian's chromium, one per module, as the console tests drive it
 PHONE = {"width": 390, "height": 844}
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 expect.set_options(timeout=wait(5) * 1000)
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is not installed: run the tests with `make test`, which installs it")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield launched
-        await launched.close()
 
 
 @pytest_asyncio.fixture(loop_scope="module")

@@ -48,7 +48,7 @@ class RedisBus:
         if self._reader is not None:
             self._reader.cancel()
             await asyncio.gather(self._reader, return_exceptions=True)
-        await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+        await self._pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]  # typed from redis 8.2
         await self._redis.aclose()
 
     async def publish(self, channel: str, payload: bytes) -> None:

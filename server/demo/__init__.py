@@ -54,6 +54,9 @@ class UserSigRequest(msgspec.Struct, rename="camel"):
 _decode_request = msgspec.json.Decoder(UserSigRequest).decode
 
 
+_RAW_HEADERS = [(name.lower().encode(), value.encode()) for name, value in HEADERS.items()]
+
+
 class _WithHeaders:
     """An ASGI app with ``HEADERS`` added to every response of the one it wraps."""
 
@@ -63,8 +66,7 @@ class _WithHeaders:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], *((k.lower().encode(), v.encode()) for k, v in HEADERS.items())]
+                message["headers"] = [*message.get("headers", []), *_RAW_HEADERS]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -88,13 +90,13 @@ def routes(node: Node) -> list[BaseRoute]:
         if not config.demo:
             return _error(404, "demo mode is off: get a UserSig with `groupcast usersig <user>`")
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-            return _error(415, "send the user ID as JSON: {\"userID\": \"alice\"}")
+            return _error(415, 'send the user ID as JSON: {"userID": "alice"}')
         try:
             wanted = _decode_request(await request.body())
         except msgspec.ValidationError as exc:
             return _error(400, f"userID must be 1-32 printable ASCII characters without spaces ({exc})")
         except msgspec.DecodeError:
-            return _error(400, "send the user ID as JSON: {\"userID\": \"alice\"}")
+            return _error(400, 'send the user ID as JSON: {"userID": "alice"}')
         if wanted.user_id == config.admin_identifier:
             return _error(403, "the app admin cannot sign in here")
         sig = usersig.sign(node.secret, config.sdkappid, wanted.user_id, USERSIG_SECONDS)

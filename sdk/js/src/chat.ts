@@ -66,6 +66,9 @@ const NO_HISTORY = 10044;
 
 const ok = <T>(data: T): ChatResponse<T> => ({ code: 0, data });
 
+/** What the member-changing methods resolve to (`member` null: no longer readable). */
+type MemberChanged = ChatResponse<{ group: Group | { groupID: string }; member: GroupMember | null }>;
+
 function invalid(message: string): ChatError {
   return new ChatError(SDK_ERROR.INVALID_ARGUMENT, message);
 }
@@ -596,57 +599,38 @@ export class GroupcastChat {
     return ok({ memberList: result.memberList.map(memberFromWire) });
   }
 
-  async setGroupMemberRole(options: {
-    groupID: string;
-    userID: string;
-    role: string;
-  }): Promise<ChatResponse<{ group: Group; member: GroupMember | null }>> {
-    const groupID = requireString(options?.groupID, "groupID");
-    const userID = requireString(options.userID, "userID");
-    await this.session.request("setGroupMemberRole", { groupID, userID, role: options.role });
-    return ok({ group: await this.profile(groupID), member: await this.member(groupID, userID) });
+  async setGroupMemberRole(options: { groupID: string; userID: string; role: string }): Promise<MemberChanged> {
+    return this.changeMember("setGroupMemberRole", options, { role: options?.role });
   }
 
-  async setGroupMemberMuteTime(options: {
-    groupID: string;
-    userID: string;
-    muteTime: number;
-  }): Promise<ChatResponse<{ group: Group; member: GroupMember | null }>> {
-    const groupID = requireString(options?.groupID, "groupID");
-    const userID = requireString(options.userID, "userID");
-    await this.session.request("setGroupMemberMuteTime", { groupID, userID, muteTime: options.muteTime });
-    const group = await this.profileOrNull(groupID);
-    return ok({ group: group ?? ({ groupID } as Group), member: await this.member(groupID, userID) });
+  async setGroupMemberMuteTime(options: { groupID: string; userID: string; muteTime: number }): Promise<MemberChanged> {
+    return this.changeMember("setGroupMemberMuteTime", options, { muteTime: options?.muteTime });
   }
 
-  async setGroupMemberNameCard(options: {
-    groupID: string;
-    nameCard: string;
-    userID?: string;
-  }): Promise<ChatResponse<{ group: Group; member: GroupMember | null }>> {
-    const groupID = requireString(options?.groupID, "groupID");
-    await this.session.request("setGroupMemberNameCard", {
-      groupID,
-      nameCard: options.nameCard ?? "",
-      userID: options.userID,
-    });
-    const userID = options.userID ?? this.session.userID;
-    return ok({ group: await this.profile(groupID), member: await this.member(groupID, userID) });
+  async setGroupMemberNameCard(options: { groupID: string; nameCard: string; userID?: string }): Promise<MemberChanged> {
+    return this.changeMember("setGroupMemberNameCard", options, { nameCard: options?.nameCard ?? "" });
   }
 
   async setGroupMemberCustomField(options: {
     groupID: string;
     memberCustomField: { key: string; value: string }[];
     userID?: string;
-  }): Promise<ChatResponse<{ group: Group; member: GroupMember | null }>> {
+  }): Promise<MemberChanged> {
+    return this.changeMember("setGroupMemberCustomField", options, { memberCustomField: options?.memberCustomField });
+  }
+
+  /** A change to one member (`userID`, default: yourself); resolves to the group and the
+   * member as they are now. */
+  private async changeMember(
+    op: string,
+    options: { groupID: string; userID?: string },
+    fields: Record<string, unknown>,
+  ): Promise<MemberChanged> {
     const groupID = requireString(options?.groupID, "groupID");
-    await this.session.request("setGroupMemberCustomField", {
-      groupID,
-      memberCustomField: options.memberCustomField,
-      userID: options.userID,
-    });
+    await this.session.request(op, { groupID, userID: options.userID, ...fields });
     const userID = options.userID ?? this.session.userID;
-    return ok({ group: await this.profile(groupID), member: await this.member(groupID, userID) });
+    const group = (await this.profileOrNull(groupID)) ?? { groupID };
+    return ok({ group, member: await this.member(groupID, userID) });
   }
 
   // -- applications ---------------------------------------------------------------------------

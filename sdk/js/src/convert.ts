@@ -34,48 +34,48 @@ export function messageID(groupID: string, senderID: string, random: number): st
 
 // -- message bodies -----------------------------------------------------------------------
 
+// Each element type's fields: [Web SDK payload name, REST MsgContent name, kind], as data.
+type Kind = "string" | "number";
+const ELEMENT_FIELDS: Record<string, [string, string, Kind][]> = {
+  [TYPES.MSG_TEXT]: [["text", "Text", "string"]],
+  [TYPES.MSG_CUSTOM]: [
+    ["data", "Data", "string"],
+    ["description", "Desc", "string"],
+    ["extension", "Ext", "string"],
+  ],
+  [TYPES.MSG_FACE]: [
+    ["index", "Index", "number"],
+    ["data", "Data", "string"],
+  ],
+  [TYPES.MSG_LOCATION]: [
+    ["description", "Desc", "string"],
+    ["longitude", "Longitude", "number"],
+    ["latitude", "Latitude", "number"],
+  ],
+};
+
+function rename(source: Record<string, unknown>, fields: [string, string, Kind][], toWire: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [sdkName, wireName, kind] of fields) {
+    const value = source[toWire ? sdkName : wireName];
+    out[toWire ? wireName : sdkName] = kind === "string" ? text(value) : number(value);
+  }
+  return out;
+}
+
 /** A wire element as the Web SDK shows it. Element types groupcast does not know yet are
  * passed through with their REST content. */
 export function elementFromWire(elem: WireElem): MessageElement {
-  const c = elem.MsgContent ?? {};
-  switch (elem.MsgType) {
-    case TYPES.MSG_TEXT:
-      return { type: elem.MsgType, payload: { text: text(c.Text) } };
-    case TYPES.MSG_CUSTOM:
-      return { type: elem.MsgType, payload: { data: text(c.Data), description: text(c.Desc), extension: text(c.Ext) } };
-    case TYPES.MSG_FACE:
-      return { type: elem.MsgType, payload: { index: number(c.Index), data: text(c.Data) } };
-    case TYPES.MSG_LOCATION:
-      return {
-        type: elem.MsgType,
-        payload: { description: text(c.Desc), longitude: number(c.Longitude), latitude: number(c.Latitude) },
-      };
-    default:
-      return { type: elem.MsgType, payload: { ...c } };
-  }
+  const fields = ELEMENT_FIELDS[elem.MsgType];
+  const content = elem.MsgContent ?? {};
+  return { type: elem.MsgType, payload: fields ? rename(content, fields, false) : { ...content } };
 }
 
 /** A Web SDK element as a wire element. */
 export function elementToWire(element: MessageElement): WireElem {
-  const p = element.payload as Record<string, unknown>;
-  switch (element.type) {
-    case TYPES.MSG_TEXT:
-      return { MsgType: element.type, MsgContent: { Text: text(p.text) } };
-    case TYPES.MSG_CUSTOM:
-      return {
-        MsgType: element.type,
-        MsgContent: { Data: text(p.data), Desc: text(p.description), Ext: text(p.extension) },
-      };
-    case TYPES.MSG_FACE:
-      return { MsgType: element.type, MsgContent: { Index: number(p.index), Data: text(p.data) } };
-    case TYPES.MSG_LOCATION:
-      return {
-        MsgType: element.type,
-        MsgContent: { Desc: text(p.description), Longitude: number(p.longitude), Latitude: number(p.latitude) },
-      };
-    default:
-      return { MsgType: element.type, MsgContent: { ...p } };
-  }
+  const fields = ELEMENT_FIELDS[element.type];
+  const payload = element.payload as Record<string, unknown>;
+  return { MsgType: element.type, MsgContent: fields ? rename(payload, fields, true) : { ...payload } };
 }
 
 /** The fields every Message has, before its kind fills in the rest. */

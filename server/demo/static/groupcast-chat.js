@@ -1583,44 +1583,40 @@ var number = (value) => typeof value === "number" ? value : 0;
 function messageID(groupID, senderID, random) {
   return `${groupID}-${senderID}-${random}`;
 }
-function elementFromWire(elem) {
-  const c = elem.MsgContent ?? {};
-  switch (elem.MsgType) {
-    case TYPES.MSG_TEXT:
-      return { type: elem.MsgType, payload: { text: text(c.Text) } };
-    case TYPES.MSG_CUSTOM:
-      return { type: elem.MsgType, payload: { data: text(c.Data), description: text(c.Desc), extension: text(c.Ext) } };
-    case TYPES.MSG_FACE:
-      return { type: elem.MsgType, payload: { index: number(c.Index), data: text(c.Data) } };
-    case TYPES.MSG_LOCATION:
-      return {
-        type: elem.MsgType,
-        payload: { description: text(c.Desc), longitude: number(c.Longitude), latitude: number(c.Latitude) }
-      };
-    default:
-      return { type: elem.MsgType, payload: { ...c } };
+var ELEMENT_FIELDS = {
+  [TYPES.MSG_TEXT]: [["text", "Text", "string"]],
+  [TYPES.MSG_CUSTOM]: [
+    ["data", "Data", "string"],
+    ["description", "Desc", "string"],
+    ["extension", "Ext", "string"]
+  ],
+  [TYPES.MSG_FACE]: [
+    ["index", "Index", "number"],
+    ["data", "Data", "string"]
+  ],
+  [TYPES.MSG_LOCATION]: [
+    ["description", "Desc", "string"],
+    ["longitude", "Longitude", "number"],
+    ["latitude", "Latitude", "number"]
+  ]
+};
+function rename(source, fields2, toWire) {
+  const out = {};
+  for (const [sdkName, wireName, kind] of fields2) {
+    const value = source[toWire ? sdkName : wireName];
+    out[toWire ? wireName : sdkName] = kind === "string" ? text(value) : number(value);
   }
+  return out;
+}
+function elementFromWire(elem) {
+  const fields2 = ELEMENT_FIELDS[elem.MsgType];
+  const content = elem.MsgContent ?? {};
+  return { type: elem.MsgType, payload: fields2 ? rename(content, fields2, false) : { ...content } };
 }
 function elementToWire(element) {
-  const p = element.payload;
-  switch (element.type) {
-    case TYPES.MSG_TEXT:
-      return { MsgType: element.type, MsgContent: { Text: text(p.text) } };
-    case TYPES.MSG_CUSTOM:
-      return {
-        MsgType: element.type,
-        MsgContent: { Data: text(p.data), Desc: text(p.description), Ext: text(p.extension) }
-      };
-    case TYPES.MSG_FACE:
-      return { MsgType: element.type, MsgContent: { Index: number(p.index), Data: text(p.data) } };
-    case TYPES.MSG_LOCATION:
-      return {
-        MsgType: element.type,
-        MsgContent: { Desc: text(p.description), Longitude: number(p.longitude), Latitude: number(p.latitude) }
-      };
-    default:
-      return { MsgType: element.type, MsgContent: { ...p } };
-  }
+  const fields2 = ELEMENT_FIELDS[element.type];
+  const payload = element.payload;
+  return { MsgType: element.type, MsgContent: fields2 ? rename(payload, fields2, true) : { ...payload } };
 }
 function blank() {
   return {
@@ -2922,37 +2918,25 @@ ${oldest.sequence}`);
     return ok({ memberList: result.memberList.map(memberFromWire) });
   }
   async setGroupMemberRole(options) {
-    const groupID = requireString(options?.groupID, "groupID");
-    const userID = requireString(options.userID, "userID");
-    await this.session.request("setGroupMemberRole", { groupID, userID, role: options.role });
-    return ok({ group: await this.profile(groupID), member: await this.member(groupID, userID) });
+    return this.changeMember("setGroupMemberRole", options, { role: options?.role });
   }
   async setGroupMemberMuteTime(options) {
-    const groupID = requireString(options?.groupID, "groupID");
-    const userID = requireString(options.userID, "userID");
-    await this.session.request("setGroupMemberMuteTime", { groupID, userID, muteTime: options.muteTime });
-    const group = await this.profileOrNull(groupID);
-    return ok({ group: group ?? { groupID }, member: await this.member(groupID, userID) });
+    return this.changeMember("setGroupMemberMuteTime", options, { muteTime: options?.muteTime });
   }
   async setGroupMemberNameCard(options) {
-    const groupID = requireString(options?.groupID, "groupID");
-    await this.session.request("setGroupMemberNameCard", {
-      groupID,
-      nameCard: options.nameCard ?? "",
-      userID: options.userID
-    });
-    const userID = options.userID ?? this.session.userID;
-    return ok({ group: await this.profile(groupID), member: await this.member(groupID, userID) });
+    return this.changeMember("setGroupMemberNameCard", options, { nameCard: options?.nameCard ?? "" });
   }
   async setGroupMemberCustomField(options) {
+    return this.changeMember("setGroupMemberCustomField", options, { memberCustomField: options?.memberCustomField });
+  }
+  /** A change to one member (`userID`, default: yourself); resolves to the group and the
+   * member as they are now. */
+  async changeMember(op, options, fields2) {
     const groupID = requireString(options?.groupID, "groupID");
-    await this.session.request("setGroupMemberCustomField", {
-      groupID,
-      memberCustomField: options.memberCustomField,
-      userID: options.userID
-    });
+    await this.session.request(op, { groupID, userID: options.userID, ...fields2 });
     const userID = options.userID ?? this.session.userID;
-    return ok({ group: await this.profile(groupID), member: await this.member(groupID, userID) });
+    const group = await this.profileOrNull(groupID) ?? { groupID };
+    return ok({ group, member: await this.member(groupID, userID) });
   }
   // -- applications ---------------------------------------------------------------------------
   async getGroupApplicationList() {
