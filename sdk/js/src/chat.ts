@@ -737,7 +737,7 @@ export class GroupcastChat {
   /**
    * Send a message made by a create*Message method. A connection that drops meanwhile
    * does not fail it: it is sent again (same `random`, so the server stores it once)
-   * after the reconnect, for as long as the request timeout allows each attempt.
+   * after the reconnect, for up to three request timeouts in all.
    */
   async sendMessage(message: Message, _options?: Record<string, unknown>): Promise<ChatResponse<{ message: Message }>> {
     if (message === null || typeof message !== "object" || !Array.isArray(message.elements)) {
@@ -763,8 +763,10 @@ export class GroupcastChat {
           result = await this.session.request<WireSendResult>("sendGroupMessage", request);
           break;
         } catch (error) {
-          const lost = error instanceof ChatError && error.code === SDK_ERROR.CONNECTION_LOST;
-          if (!lost || Date.now() > deadline) throw error;
+          // No reply (dropped, or none in time): the same request again is safe.
+          const unanswered =
+            error instanceof ChatError && (error.code === SDK_ERROR.CONNECTION_LOST || error.code === SDK_ERROR.TIMEOUT);
+          if (!unanswered || Date.now() > deadline) throw error;
         }
       }
       seq = result.seq;

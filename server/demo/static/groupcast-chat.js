@@ -3024,7 +3024,7 @@ ${oldest.sequence}`);
   /**
    * Send a message made by a create*Message method. A connection that drops meanwhile
    * does not fail it: it is sent again (same `random`, so the server stores it once)
-   * after the reconnect, for as long as the request timeout allows each attempt.
+   * after the reconnect, for up to three request timeouts in all.
    */
   async sendMessage(message, _options) {
     if (message === null || typeof message !== "object" || !Array.isArray(message.elements)) {
@@ -3050,8 +3050,8 @@ ${oldest.sequence}`);
           result = await this.session.request("sendGroupMessage", request);
           break;
         } catch (error) {
-          const lost = error instanceof ChatError && error.code === SDK_ERROR.CONNECTION_LOST;
-          if (!lost || Date.now() > deadline) throw error;
+          const unanswered = error instanceof ChatError && (error.code === SDK_ERROR.CONNECTION_LOST || error.code === SDK_ERROR.TIMEOUT);
+          if (!unanswered || Date.now() > deadline) throw error;
         }
       }
       seq = result.seq;
