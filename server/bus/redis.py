@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import cast
 
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -48,7 +49,8 @@ class RedisBus:
         if self._reader is not None:
             self._reader.cancel()
             await asyncio.gather(self._reader, return_exceptions=True)
-        await self._pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]  # typed from redis 8.2
+        # Typed here: some redis-py releases annotate PubSub.aclose and some do not.
+        await cast("Callable[[], Awaitable[object]]", self._pubsub.aclose)()
         await self._redis.aclose()
 
     async def publish(self, channel: str, payload: bytes) -> None:
