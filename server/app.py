@@ -1,7 +1,7 @@
 """The ASGI application: ``/ws`` straight to the gateway, everything else to Starlette.
 
 ``/ws`` bypasses Starlette's middleware on purpose: the gateway needs uvicorn's own
-``send`` to write frames to the transport directly (see :mod:`server.gateway.connection`).
+``send`` to write frames to the transport directly (see :mod:`server.gateway.uvicorn_ws`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from .config import Config
 from .console import routes as console_routes
 from .demo import routes as demo_routes
 from .gateway.session import serve_websocket
+from .gateway.uvicorn_ws import UVICORN_WS_OPTIONS, DrainingServer
 from .node import Node
 from .rest.app import routes as rest_routes
 
@@ -74,11 +75,9 @@ def uvicorn_config(app: GroupcastApp, config: Config, **overrides: Any) -> uvico
     options: dict[str, Any] = dict(
         host=config.host,
         port=config.port,
-        ws="websockets-sansio",
+        # The sans-I/O protocol, without compression: every recipient gets the same bytes.
+        **UVICORN_WS_OPTIONS,
         ws_max_size=config.max_frame_bytes,
-        # Compression would make every recipient's bytes different: one encode per
-        # message, not per recipient, is worth more than the bandwidth.
-        ws_per_message_deflate=False,
         # Liveness is the gateway's own (heartbeats, idle timeout, one sweeper task);
         # uvicorn's WebSocket pings would add timers per connection to say the same.
         ws_ping_interval=None,
@@ -90,13 +89,9 @@ def uvicorn_config(app: GroupcastApp, config: Config, **overrides: Any) -> uvico
     return uvicorn.Config(app, **options)
 
 
-class GatewayServer(uvicorn.Server):
+class GatewayServer(DrainingServer):
     """uvicorn, with sessions told "going away" (1001) before connections are dropped."""
 
-    async def shutdown(self, sockets: Any = None) -> None:
-        for server in self.servers:
-            server.close()
-        app = self.config.app
-        if isinstance(app, GroupcastApp):
-            await app.node.going_away()
-        await super().shutdown(sockets)
+    def __init__(self, config: uvicorn.Config) -> None:
+        app = config.app
+        super().__init__(config, drain=app.node.going_away if isinstance(app, GroupcastApp) else None)

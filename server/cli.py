@@ -15,6 +15,13 @@ __all__ = ["main"]
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from .gateway.uvicorn_ws import UnsupportedVersion, check_versions
+
+    try:
+        check_versions()
+    except UnsupportedVersion as refused:
+        print(f"groupcast: {refused}", file=sys.stderr)
+        return 2
     from .app import GatewayServer, GroupcastApp, uvicorn_config
 
     config = load_config(
