@@ -1,7 +1,9 @@
 """Fixtures: a real redis-server, real uvicorn servers (in-process or as processes),
 real WebSocket clients. Nothing is faked.
 
-``GROUPCAST_TEST_SLOWDOWN`` multiplies every wait (for slow machines).
+``GROUPCAST_TEST_SLOWDOWN`` multiplies every wait (for slow machines). No test sleeps for
+a fixed time: it waits for the event, or for a fence (:func:`bus_fence`, a heartbeat's
+round trip) that proves what came before has arrived, or for the clock (:func:`clock_past`).
 """
 
 from __future__ import annotations
@@ -336,3 +338,33 @@ async def tip(client: Client, kind: Any) -> Any:
         push = await client.next_push(GroupTip, timeout=wait(5))
         if push.operation_type == kind:
             return push
+
+
+# -- fences --------------------------------------------------------------------------------
+
+_fences = itertools.count(1)
+
+
+async def bus_fence(server: Running, *listeners: Client) -> None:
+    """Wait until every bus message published so far has been handled by each listener's
+    node and written to the listener: a "nothing arrived" check is final after it.
+
+    A marker device of the listener's user logs in on ``server`` (one more device of that
+    user stays online). Its DeviceOnline is published on the user's channel after all that
+    was published before, a node handles its bus messages in publish order and a
+    connection delivers in write order, so once the listener has it, anything published
+    earlier for the listener has arrived too."""
+    from protocol.messages import DeviceOnline
+
+    for listener in listeners:
+        marker = f"fence{next(_fences)}"
+        await server.login(listener.user_id, marker)
+        while (await listener.next_push(DeviceOnline, timeout=wait(5))).device_id != marker:
+            pass
+
+
+async def clock_past(moment: float) -> None:
+    """Wait until the clock passes ``moment``, the unix time a server-side deadline depends
+    on (a mute's end, a recall window): the servers run on this machine, on its clock."""
+    while (left := moment - time.time()) >= 0:
+        await asyncio.sleep(left + 0.01)

@@ -10,12 +10,18 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+import redis.asyncio as aioredis
 
 from protocol.client import RequestError
 from protocol.errors import CloseCode, ErrorCode
 from protocol.messages import DeviceOffline, DeviceOnline
+from server.gateway.router import group_channel
 
-from .conftest import NodeProcess, wait
+from .conftest import NodeProcess, bus_fence, wait
+
+# What a bus_fence brings to the listener's node: the marker's login publishes CloseDevice
+# (a device that logs in again replaces its old session) and DeviceOnline on its user's channel.
+FENCE_MESSAGES = 2
 
 
 def bus_received(node: NodeProcess) -> float:
@@ -23,6 +29,20 @@ def bus_received(node: NodeProcess) -> float:
     match = re.search(r"^groupcast_bus_messages_received_total ([0-9.e+]+)$", text, re.M)
     assert match, text
     return float(match.group(1))
+
+
+async def group_heard_by(nodes: int, group_id: str, cluster: list[NodeProcess]) -> None:
+    """Wait until ``nodes`` nodes subscribe to the group's channel, as Redis counts them: a
+    node (un)subscribes in the background once it learns that a local user joined or left."""
+    config = cluster[0].running.config
+    channel = config.redis_prefix + group_channel(group_id)
+    redis = aioredis.from_url(config.redis_url)
+    try:
+        async with asyncio.timeout(wait(5)):
+            while (await redis.execute_command("PUBSUB", "SHARDNUMSUB", channel))[1] != nodes:
+                await asyncio.sleep(0.02)  # polls the condition, within the deadline
+    finally:
+        await redis.aclose()
 
 
 @pytest_asyncio.fixture
@@ -43,7 +63,7 @@ async def test_event_on_node_a_reaches_user_on_node_b_only(cluster: list[NodePro
     tablet = await b.running.login("alice", "tablet")
     await phone.next_push(DeviceOnline)  # the tablet
     bob = await c.running.login("bob", "laptop")
-    await asyncio.sleep(0.2)
+    await bus_fence(c.running, bob)  # C has handled what bob's login published
     before_c = bus_received(c)
 
     desktop = await a.running.login("alice", "desktop")
@@ -54,8 +74,8 @@ async def test_event_on_node_a_reaches_user_on_node_b_only(cluster: list[NodePro
     for device in (phone, tablet):
         assert (await device.next_push(DeviceOffline, timeout=wait(5))).device_id == "desktop"
 
-    await asyncio.sleep(0.3)
-    assert bus_received(c) == before_c
+    await bus_fence(c.running, bob)
+    assert bus_received(c) == before_c + FENCE_MESSAGES
     assert not bob.drain_pushes()
 
 
@@ -90,7 +110,7 @@ async def test_group_events_cross_nodes(cluster: list[NodeProcess]) -> None:
         assert (added.operation_type, added.group_id, added.operator_id) == (NoticeType.INVITED, gid, "olive")
     joiner = await a.running.login("jay", "laptop")
     outsider = await c.running.login("nora", "laptop")
-    await asyncio.sleep(0.3)
+    await group_heard_by(3, gid, cluster)
 
     await owner.update_group_profile(gid, join_option="FreeAccess")
     await joiner.join_group(gid)
@@ -113,12 +133,13 @@ async def test_group_events_cross_nodes(cluster: list[NodeProcess]) -> None:
     gone = await joiner.next_push(GroupTip, timeout=wait(5))
     assert (gone.operation_type, gone.user_id_list) == (TipType.MEMBER_KICKED, ["tess"])
 
-    await asyncio.sleep(0.3)
+    await group_heard_by(2, gid, cluster)  # tess left: C hosts no member of the group any more
+    await bus_fence(c.running, outsider)  # and has handled what the kick published
     before_c = bus_received(c)
     await owner.update_group_profile(gid, name="Crew 2")
     assert (await member_web.next_push(GroupTip, timeout=wait(5))).new_group_profile.name == "Crew 2"  # type: ignore[union-attr]
-    await asyncio.sleep(0.3)
-    assert bus_received(c) == before_c  # tess left: C hosts no member of the group any more
+    await bus_fence(c.running, outsider)
+    assert bus_received(c) == before_c + FENCE_MESSAGES  # nothing of the group's
     assert not [p for p in outsider.drain_pushes() if isinstance(p, GroupTip)]
     assert not [p for p in target_web.drain_pushes() if isinstance(p, GroupTip)]
 
@@ -133,7 +154,7 @@ async def test_messages_and_rooms_across_nodes(cluster: list[NodeProcess]) -> No
     b_member = await b.running.login("ben", "phone")
     c_member = await c.running.login("cid", "phone")
     gid = (await sender.create_group("Talk", "Public", member_list=[{"userID": "ben"}, {"userID": "cid"}])).group_id
-    await asyncio.sleep(0.3)
+    await group_heard_by(3, gid, cluster)
     sent = await sender.send_group_message(gid, "across")
     for device in (b_member, c_member):
         got = await device.next_push(GroupMessage, timeout=wait(5))

@@ -220,10 +220,12 @@ async def test_idle_timeout_and_heartbeats(serve: Any, backend: str) -> None:
     server = await serve(backend, idle_timeout=1)
     silent = await server.login("kate", "silent", heartbeat=False)
     chatty = await server.login("kate", "chatty", heartbeat=False)
-    for _ in range(6):
-        await asyncio.sleep(0.3)
-        await chatty.heartbeat()
-    assert await asyncio.wait_for(silent.wait_closed(), wait(5)) == CloseCode.IDLE_TIMEOUT
+    closed = asyncio.ensure_future(silent.wait_closed())
+    async with asyncio.timeout(wait(5)):
+        while not closed.done():  # a heartbeat every 0.3 s until the silent one is closed
+            await chatty.heartbeat()
+            await asyncio.wait([closed], timeout=0.3)
+    assert closed.result() == CloseCode.IDLE_TIMEOUT
     assert isinstance(await chatty.heartbeat(), HeartbeatResult)
 
 
@@ -272,7 +274,7 @@ async def test_slow_consumer_is_closed(serve: Any, backend: str) -> None:
                 break
             for _ in range(2000):
                 await ws.send(frame)
-            await asyncio.sleep(0.01)
+            await healthy.heartbeat()  # a round trip: the server has had its turn
         assert stuck_is_closing()
         ws.transport.resume_reading()
         with pytest.raises(websockets.ConnectionClosed) as closed:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -234,7 +233,7 @@ async def test_kick_and_quit(server: Running) -> None:
     for device in (owner, sam):
         gone = await tip(device, TipType.MEMBER_KICKED)
         assert (gone.user_id_list, gone.member_count) == (["max"], 3)
-    await asyncio.sleep(0.1)
+    await max_web.heartbeat()  # the tip went to every local member at once: a round trip is a fence
     assert not [p for p in max_web.drain_pushes() if isinstance(p, GroupTip)]
 
     await sam.quit_group(gid)
@@ -389,8 +388,8 @@ async def test_offline_device_catches_up(server: Running) -> None:
     live = [await phone.next_push(GroupSystemNotice, timeout=wait(5)) for _ in range(3)]
 
     back = server.client("uma", "tablet", notice_seq=tablet.notice_seq)
-    await back.connect()
-    await asyncio.sleep(0.3)
+    await back.connect()  # which has synced the missed notices
+    await back.heartbeat()  # and anything the server pushed since has arrived
     caught_up = [p for p in back.drain_pushes() if isinstance(p, GroupSystemNotice)]
     assert [n.operation_type for n in caught_up] == [NoticeType.SET_ADMIN, NoticeType.CANCELED_ADMIN, NoticeType.KICKED]
     assert [n.seq for n in caught_up] == [n.seq for n in live]
@@ -410,7 +409,7 @@ async def test_gap_in_live_notices_is_filled(server: Running) -> None:
     await owner.set_group_member_role(gid, "vic", "Admin")
     again = [await vic.next_push(GroupSystemNotice, timeout=wait(5)) for _ in range(3)]
     assert [n.seq for n in again] == [first[0].seq, first[1].seq, first[1].seq + 1]
-    await asyncio.sleep(0.2)
+    await vic.heartbeat()  # anything pushed before has arrived
     assert not [p for p in vic.drain_pushes() if isinstance(p, GroupSystemNotice)]
 
 

@@ -16,7 +16,7 @@ from protocol.groups import GroupTip, TipType
 from server import accounts
 from server.store import Account
 
-from .conftest import Running, wait
+from .conftest import Running, bus_fence, clock_past, wait
 
 
 async def refused(code: ErrorCode, call: Any) -> RequestError:
@@ -49,7 +49,7 @@ async def test_message_reaches_every_device_but_the_sending_one(server: Running)
         got = await device.next_push(GroupMessage, timeout=wait(5))
         assert (got.seq, got.sender_id, got.msg_body[0].msg_content.text) == (sent.seq, "alice", "hello")  # type: ignore[union-attr]
         assert got.no_notify is False
-    await asyncio.sleep(0.1)
+    await alice_phone.heartbeat()  # the push went to every local device at once: a round trip is a fence
     assert not [p for p in alice_phone.drain_pushes() if isinstance(p, GroupMessage)]
     member = (await bob.get_group_member_profile(gid, ["alice"]))[0]
     assert member.last_send_msg_time == sent.time
@@ -137,8 +137,9 @@ async def test_receive_options(server: Running) -> None:
     assert (await loud.next_push(GroupMessage, timeout=wait(5))).no_notify is False
     await owner.update_group_profile(gid, notification="a tip after the message")
     assert (await deaf.next_push(GroupTip, timeout=wait(5))).operation_type == TipType.GROUP_PROFILE_UPDATED
-    await asyncio.sleep(0.2)
-    # The tip's seq skips the discarded message: that gap is not fetched either.
+    # The tip is the fence: a push of the message (published first, on the same channel)
+    # or a fetch of the gap the tip's seq skips (made before the tip is delivered) would
+    # have come before it. Neither did:
     assert not [p for p in deaf.drain_pushes() if isinstance(p, GroupMessage)]
     history = await deaf.get_group_history(gid)
     assert texts(history.messages) == ["news"]  # still readable
@@ -193,7 +194,7 @@ async def test_recall(serve: Any, backend: str) -> None:
     [stored] = await server.app.node.store.read_messages(gid, after=mine.seq - 1, limit=1)
     assert stored.recalled and b"oops" not in stored.body  # gone from the server, not only hidden
     late = await sid.send_group_message(gid, "too late")
-    await asyncio.sleep(2.1)
+    await clock_past(late.time + 1)  # the recall window (1 s from its whole-second time) has passed
     await refused(ErrorCode.RECALL_WINDOW_PASSED, sid.recall_group_message(gid, late.seq))
     await owner.recall_group_message(gid, late.seq)
     await refused(ErrorCode.MESSAGE_NOT_FOUND, owner.recall_group_message(gid, 9999))
@@ -230,19 +231,32 @@ async def test_device_cut_off_gets_every_message_once_in_order(serve: Any, backe
     reader.on_connected.append(reconnects.append)
     total = 120
 
+    # Three cuts, each once the reader is back and the flow has reached a point; the flow
+    # goes on while the reader is away.
+    reached = {i: asyncio.Event() for i in (20, 50, 80)}
+    was_cut = {i: asyncio.Event() for i in reached}
+    back = asyncio.Event()
+    reader.on_connected.append(lambda _: back.set())
+
     async def flow() -> None:
         for i in range(total):
             await sender.send_group_message(gid, f"n{i}")
-            if i % 10 == 0:
-                await asyncio.sleep(0.01)
+            if i in reached:
+                reached[i].set()
+                await was_cut[i].wait()
 
     async def cut() -> None:
-        for _ in range(3):
-            await asyncio.sleep(0.05)
+        back.set()  # connected at first
+        for i in reached:
+            await back.wait()
+            await reached[i].wait()
             assert reader._ws is not None
+            back.clear()
             reader._ws.transport.abort()  # the network drops, no close handshake
+            was_cut[i].set()
 
-    await asyncio.gather(flow(), cut())
+    async with asyncio.timeout(wait(20)):
+        await asyncio.gather(flow(), cut())
     received: list[str] = []
     async with asyncio.timeout(wait(20)):
         while len(received) < total:
@@ -250,7 +264,7 @@ async def test_device_cut_off_gets_every_message_once_in_order(serve: Any, backe
             received.append(push.msg_body[0].msg_content.text)  # type: ignore[union-attr]
     assert received == [f"n{i}" for i in range(total)]
     assert reconnects  # the cuts did cut
-    await asyncio.sleep(0.3)
+    await bus_fence(server, reader)
     assert not [p for p in reader.drain_pushes() if isinstance(p, GroupMessage)]
 
 
@@ -279,7 +293,7 @@ async def test_app_admin_system_notice(server: Running) -> None:
         assert (notice.user_defined_field, notice.operator_id, notice.seq > 0) == ("maintenance at 2", "", True)
     assert await send_system_notice(admin, gid, "just you", to=["pia", "stranger"]) == ["pia"]
     assert (await custom(pia)).user_defined_field == "just you"
-    await asyncio.sleep(0.2)
+    await bus_fence(server, quin)
     assert not [p for p in quin.drain_pushes() if isinstance(p, GroupSystemNotice)]
 
 

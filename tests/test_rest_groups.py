@@ -3,7 +3,6 @@ over real HTTP, on both stores, with WebSocket devices watching the effects live
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest_asyncio
 
 from protocol.groups import GroupSystemNotice, NoticeType, TipType
 
-from .conftest import Running, notice, tip, wait
+from .conftest import Running, bus_fence, notice, tip
 from .rest_client import Rest
 
 G = "group_open_http_svc/"
@@ -525,7 +524,7 @@ async def test_import_group_keeps_create_time_and_notifies_nobody(rest: Rest) ->
     assert entry["MemberList"][0]["JoinTime"] == 1600000000
     generated = (await rest.ok(G + "import_group", {"Type": "Public", "Name": "new"}))["GroupId"]
     assert (await info(rest, generated))["CreateTime"] > 1600000000
-    await asyncio.sleep(wait(0.2))
+    await bus_fence(rest.server, alice)
     assert not [p for p in alice.drain_pushes() if isinstance(p, GroupSystemNotice)]
     assert await rest.server.node.store.last_notice_seq("alice") == 0
     assert (await app_groups(rest))[0] == ["legacy-42", generated]

@@ -3,7 +3,6 @@ what members' WebSocket devices see of them live."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -19,7 +18,7 @@ from protocol.groups import GroupSystemNotice, GroupTip, NoticeType, TipType
 from server import accounts
 from server.store import Account
 
-from .conftest import Running, notice, tip, wait
+from .conftest import Running, bus_fence, clock_past, notice, tip, wait
 from .rest_client import Rest
 
 SVC = "group_open_http_svc"
@@ -43,9 +42,9 @@ async def make_group(owner: Client, kind: str, *members: str, admins: tuple[str,
     return (await owner.create_group("club", kind, member_list=member_list, **fields)).group_id  # type: ignore[arg-type]
 
 
-async def quiet(client: Client, kind: type[Any], operation: int | None = None) -> None:
-    """Assert no push of ``kind`` (and ``operation``) arrives soon."""
-    await asyncio.sleep(wait(0.3))
+async def quiet(server: Running, client: Client, kind: type[Any], operation: int | None = None) -> None:
+    """Assert no push of ``kind`` (and ``operation``) has come, once all published has."""
+    await bus_fence(server, client)
     got = [p for p in client.drain_pushes() if isinstance(p, kind)]
     if operation is not None:
         got = [p for p in got if p.operation_type == operation]
@@ -100,7 +99,7 @@ async def test_add_group_member_silence(rest: Rest) -> None:
     before = await server.node.store.get_group(gid)
     await rest.ok(f"{SVC}/add_group_member", {"GroupId": gid, "Silence": 1, "MemberList": [{"Member_Account": "sid"}]})
     assert (await notice(sid, NoticeType.INVITED)).group_id == gid
-    await quiet(wit, GroupTip)
+    await quiet(server, wit, GroupTip)
     after = await server.node.store.get_group(gid)
     assert (after.next_msg_seq, after.member_count) == (before.next_msg_seq, 3)
 
@@ -159,7 +158,7 @@ async def test_delete_group_member_live_and_silence(rest: Rest) -> None:
 
     await rest.ok(path, {"GroupId": gid, "MemberToDel_Account": ["sam"], "Silence": 1})
     assert (await notice(sam, NoticeType.KICKED)).group_id == gid
-    await quiet(wit, GroupTip, TipType.MEMBER_KICKED)
+    await quiet(server, wit, GroupTip, TipType.MEMBER_KICKED)
     await rest.ok(path, {"GroupId": gid, "MemberToDel_Account": ["nobody"]})  # only non-members: still success
     roles = await rest.ok(f"{SVC}/get_role_in_group", {"GroupId": gid, "User_Account": ["max", "sam", "wit"]})
     assert [r["Role"] for r in roles["UserIdList"]] == ["NotMember", "NotMember", "Member"]
@@ -418,7 +417,7 @@ async def test_muted_list_current_and_legacy_paths(rest: Rest) -> None:
     gid = await make_group(owner, "Public", "bob", "cy")
     await rest.ok(f"{SVC}/forbid_send_msg", {"GroupId": gid, "Members_Account": ["bob"], "ShutUpTime": 100})
     await rest.ok(f"{SVC}/forbid_send_msg", {"GroupId": gid, "Members_Account": ["cy"], "MuteTime": 1})
-    await asyncio.sleep(2.1)  # cy's mute ends
+    await clock_past(int(time.time()) + 1)  # cy's mute (1 s from a whole second) has ended
     current = await rest.ok(f"{SVC}/get_group_muted_account", {"GroupId": gid})
     assert set(current) == {"ActionStatus", "ErrorCode", "ErrorInfo", "GroupId", "MutedAccountList"}
     [item] = current["MutedAccountList"]
@@ -470,8 +469,8 @@ async def test_import_group_member(rest: Rest) -> None:
     info = await members_of(rest, gid, MemberInfoFilter=["Role", "JoinTime"], MemberRoleFilter=["Admin"])
     assert info["MemberList"] == [{"Member_Account": "bob", "Role": "Admin", "JoinTime": created}]
     assert info["MemberNum"] == 4
-    await quiet(wit, GroupTip)
-    await quiet(bob, GroupSystemNotice)
+    await quiet(server, wit, GroupTip)
+    await quiet(server, bob, GroupSystemNotice)
 
 
 async def test_import_group_member_refusals(rest: Rest) -> None:

@@ -3,7 +3,6 @@ both stores, and what WebSocket clients see of them live."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -19,7 +18,7 @@ from server.groups.manage import create_group
 from server.rest.base import admin_ctx
 from server.store import Account, GroupChanges, GroupRecord, MemberChanges, MemberRecord
 
-from .conftest import Running, wait
+from .conftest import Running, bus_fence, wait
 from .rest_client import Rest
 
 SVC = "group_open_http_svc"
@@ -108,7 +107,7 @@ async def test_send_group_msg_reaches_members_as_from_account(rest: Rest) -> Non
     assert by_admin["MsgSeq"] == sent["MsgSeq"] + 1
     got = await bob.next_push(GroupMessage, timeout=wait(5))
     assert (got.seq, got.sender_id) == (by_admin["MsgSeq"], "administrator")
-    await asyncio.sleep(0.2)
+    await bus_fence(rest.server, bob)
     assert group_messages(bob) == []
     assert [e["From_Account"] for e in await history(rest, gid)] == ["administrator", "carl"]
 
@@ -203,7 +202,7 @@ async def test_system_notification_reaches_members_as_type_255(rest: Rest) -> No
         assert notice.seq > 0
     await rest.ok(path, {"GroupId": gid, "Content": "just you", "ToMembers_Account": ["quin", "stranger"]})
     assert (await custom_notice(quin)).user_defined_field == "just you"
-    await asyncio.sleep(0.2)
+    await bus_fence(rest.server, pia)
     assert not [p for p in pia.drain_pushes() if isinstance(p, GroupSystemNotice)]
     await rest.fail(path, {"GroupId": gid, "Content": ""}, 10004)
     await rest.fail(path, {"GroupId": gid}, 10004)
@@ -360,7 +359,7 @@ async def test_import_group_msg_stores_old_messages_quietly(rest: Rest) -> None:
         ("alice", created + 10),
     ]
     assert entries[-1]["MsgRandom"] == 11 and texts(entries) == ["same second", "thanks", "welcome"]
-    await asyncio.sleep(0.2)
+    await bus_fence(rest.server, bob)
     assert group_messages(bob) == []
     counts = {c.group_id: c for c in await bob.get_unread_counts()}
     assert counts["legacy-42"].unread_count == 0 and counts["legacy-42"].last_seq == 3
@@ -402,7 +401,7 @@ async def test_delete_group_msg_by_sender_recalls_silently(rest: Rest) -> None:
     assert texts(await history(rest, gid)) == ["hello"]
     every = await history(rest, gid, WithRecalledMsg=1)
     assert [(e["From_Account"], e["IsPlaceMsg"]) for e in every] == [("fair", 0)] + [("spam", 2)] * 3
-    await asyncio.sleep(0.2)
+    await bus_fence(rest.server, fair)
     assert not [p for p in fair.drain_pushes() if isinstance(p, GroupMessageRecalled)]
     await rest.ok(path, {"GroupId": gid, "Sender_Account": "nobody"})
     room = await group(rest, "AVChatRoom", "host")
