@@ -27,6 +27,7 @@ TEST_SYSTEM_DEPS ?= redis-server:redis-server chromium:chromium node:nodejs npm:
 VENV_PY    := $(VENV)/bin/python
 UV         := $(VENV)/bin/uv
 UV_VERSION := $(shell sed -n 's/^required-version = "==\(.*\)"/\1/p' pyproject.toml)
+UV_STAMP   := $(VENV)/.groupcast-uv-$(UV_VERSION)
 # Stamps: sync again only when pyproject.toml or uv.lock changes (the project itself is
 # installed editable, so code changes need nothing). `make test` syncs exactly the lock's
 # base + test packages; serve and bench add theirs without removing the others (--inexact),
@@ -107,15 +108,15 @@ install: $(SYNCED)
 install-test: $(SYNCED_TEST)
 
 # The lock is the one source of truth: refresh it after editing pyproject.toml, commit both.
-lock: $(UV)
+lock: $(UV_STAMP)
 	$(UV) lock
 
-upgrade: $(UV)
+upgrade: $(UV_STAMP)
 	$(UV) lock --upgrade
 
 # Fails, saying how to fix it, when pyproject.toml changed and uv.lock was not refreshed.
-check-lock: | $(UV)
-	@$(UV) lock --check --quiet 2>/dev/null || { \
+check-lock: $(UV_STAMP)
+	@$(UV) lock --check --quiet || { \
 	    echo "make: uv.lock does not match pyproject.toml (its dependencies changed since the last 'make lock')." >&2; \
 	    echo "      Run 'make lock' to refresh uv.lock, then commit pyproject.toml and uv.lock together." >&2; \
 	    exit 1; }
@@ -135,23 +136,25 @@ $(VENV_PY):
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 
-# uv, bootstrapped with the venv's pip at the pinned version. From then on uv.lock has it
-# (group `dev`, with hashes) and `uv sync` keeps it; pip itself is not in the lock.
-$(UV): | $(VENV_PY)
+# uv, bootstrapped with the venv's pip at the pinned version (again when the pin moves).
+# From then on uv.lock has it too (group `dev`, with hashes) and `uv sync` keeps it.
+$(UV_STAMP): | $(VENV_PY)
 	$(VENV_PY) -m pip install --disable-pip-version-check -q "uv==$(UV_VERSION)"
+	rm -f $(VENV)/.groupcast-uv-*
+	touch $@
 
-$(SYNCED): pyproject.toml uv.lock | $(UV)
+$(SYNCED): pyproject.toml uv.lock $(UV_STAMP)
 	@$(MAKE) --no-print-directory check-lock
 	$(UV) sync --locked --inexact
 	touch $@
 
-$(SYNCED_TEST): pyproject.toml uv.lock | $(UV)
+$(SYNCED_TEST): pyproject.toml uv.lock $(UV_STAMP)
 	@$(MAKE) --no-print-directory check-lock
 	$(UV) sync --locked --extra test
 	rm -f $(SYNCED_BENCH)
 	touch $@ $(SYNCED)
 
-$(SYNCED_BENCH): pyproject.toml uv.lock | $(UV)
+$(SYNCED_BENCH): pyproject.toml uv.lock $(UV_STAMP)
 	@$(MAKE) --no-print-directory check-lock
 	$(UV) sync --locked --inexact --extra bench
 	touch $@ $(SYNCED)
